@@ -1,0 +1,8 @@
+// The table of dwb's commands, in the order the help lists them.
+import type { Command } from '../command.js';
+import { benchCommand } from './bench.js';
+import { importCommand } from './import.js';
+import { initCommand } from './init.js';
+import { statsCommand } from './stats.js';
+
+export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, benchCommand];

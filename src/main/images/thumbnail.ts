@@ -1,0 +1,28 @@
+// Thumbnails for the grid: the longest side at most THUMBNAIL_SIZE, 8-bit sRGB JPEG. Making one decodes every pixel
+// of the source, which is also how an import proves a file is intact.
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { ImageFormat } from '../../shared/domain.js';
+import { ImageDecodeError, openImage } from './decode.js';
+
+export const THUMBNAIL_SIZE = 256;
+
+export async function writeThumbnail(source: string, format: ImageFormat, target: string): Promise<void> {
+  const temp = path.join(path.dirname(target), `.${randomBytes(6).toString('hex')}.part`);
+  await mkdir(path.dirname(target), { recursive: true });
+  try {
+    const image = await openImage(source, format);
+    await image
+      .resize({ width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, fit: 'inside', withoutEnlargement: true })
+      // 16-bit and grey sources are mapped to 8-bit sRGB here, so every thumbnail is a plain JPEG.
+      .toColourspace('srgb')
+      .jpeg({ quality: 82, mozjpeg: false })
+      .toFile(temp);
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    if (error instanceof ImageDecodeError) throw error;
+    throw new ImageDecodeError(`corrupt or truncated ${format.toUpperCase()}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,148 @@
+// Turns a folder on disk into a list of things to import, according to its layout:
+//   mvtec    train/<class>/, validation/<class>/, test/<class>/, ground_truth/<class>/<stem>_mask.png
+//   folders  <root>/good/… (normal), <root>/<defect>/… (anomalous, class = folder name), images at the root unlabeled
+//   flat     every image below the root, unlabeled
+// Nothing is read but directory listings; file contents are checked by the importer.
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ImportLayout, LabelState, SkippedFile, Split } from '../../shared/domain.js';
+import { InputError } from '../../shared/errors.js';
+
+export interface ImportItem {
+  path: string;
+  originalName: string;
+  /** 'train' items form the pool the validation split is drawn from. */
+  split: Split;
+  labelState: LabelState;
+  defectClass: string | null;
+  maskPath: string | null;
+}
+
+export interface ImportPlan {
+  source: string;
+  layout: ImportLayout;
+  items: ImportItem[];
+  /** Files that will not be imported, with the reason (unsupported format...). */
+  skipped: SkippedFile[];
+  /** Things worth telling that do not stop an item (an anomalous image without its mask...). */
+  warnings: SkippedFile[];
+}
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff']);
+/** Image formats people may drop in by mistake; reported instead of silently ignored. */
+const UNSUPPORTED_IMAGE_EXTENSIONS = new Set(['.gif', '.webp', '.heic', '.heif', '.avif', '.jp2', '.pgm', '.ppm', '.pbm', '.raw', '.dng', '.exr']);
+const NORMAL_FOLDERS = new Set(['good', 'ok', 'normal']);
+
+export async function planImport(source: string, layout?: ImportLayout): Promise<ImportPlan> {
+  const root = path.resolve(source);
+  const info = await stat(root).catch(() => null);
+  if (!info) throw new InputError('source-missing', `${root} does not exist; give the folder that holds the images`);
+  if (!info.isDirectory()) throw new InputError('source-not-folder', `${root} is a file; give the folder that holds the images`);
+  const chosen = layout ?? (await detectLayout(root));
+  const plan: ImportPlan = { source: root, layout: chosen, items: [], skipped: [], warnings: [] };
+  if (chosen === 'mvtec') await planMvtec(root, plan);
+  else if (chosen === 'folders') await planFolders(root, plan);
+  else await planFlat(root, plan);
+  plan.items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return plan;
+}
+
+export async function detectLayout(root: string): Promise<ImportLayout> {
+  const dirs = new Set(await subfolders(root));
+  if (dirs.has('train') && (dirs.has('test') || dirs.has('ground_truth'))) return 'mvtec';
+  if (dirs.size > 0) {
+    const rootImages = (await readdir(root, { withFileTypes: true })).filter((e) => e.isFile() && isImageName(e.name));
+    if (rootImages.length === 0) return 'folders';
+  }
+  return 'flat';
+}
+
+async function planMvtec(root: string, plan: ImportPlan): Promise<void> {
+  const top = new Set(await subfolders(root));
+  if (!top.has('train')) {
+    throw new InputError('not-mvtec', `${root} has no train/ folder, so it is not in MVTec AD layout; choose --layout folders or flat`);
+  }
+  const splitFolders: [string, Split][] = [
+    ['train', 'train'],
+    ['validation', 'val'],
+    ['test', 'test'],
+  ];
+  for (const [folder, split] of splitFolders) {
+    if (!top.has(folder)) continue;
+    for (const cls of await subfolders(path.join(root, folder))) {
+      const normal = NORMAL_FOLDERS.has(cls.toLowerCase());
+      const files = await listImages(path.join(root, folder, cls), plan, false);
+      for (const file of files) {
+        let maskPath: string | null = null;
+        if (!normal) {
+          const stem = path.basename(file, path.extname(file));
+          const candidate = path.join(root, 'ground_truth', cls, `${stem}_mask.png`);
+          if (await isFile(candidate)) maskPath = candidate;
+          else plan.warnings.push({ path: file, reason: `no mask at ${path.relative(root, candidate)}; imported with an image-level label only` });
+        }
+        plan.items.push({
+          path: file,
+          originalName: path.basename(file),
+          split,
+          labelState: normal ? 'normal' : 'anomalous',
+          defectClass: normal ? null : cls,
+          maskPath,
+        });
+      }
+    }
+  }
+}
+
+async function planFolders(root: string, plan: ImportPlan): Promise<void> {
+  for (const file of await listImages(root, plan, false)) {
+    plan.items.push({ path: file, originalName: path.basename(file), split: 'train', labelState: 'unlabeled', defectClass: null, maskPath: null });
+  }
+  for (const cls of await subfolders(root)) {
+    const normal = NORMAL_FOLDERS.has(cls.toLowerCase());
+    for (const file of await listImages(path.join(root, cls), plan, true)) {
+      plan.items.push({
+        path: file,
+        originalName: path.basename(file),
+        split: 'train',
+        labelState: normal ? 'normal' : 'anomalous',
+        defectClass: normal ? null : cls,
+        maskPath: null,
+      });
+    }
+  }
+}
+
+async function planFlat(root: string, plan: ImportPlan): Promise<void> {
+  for (const file of await listImages(root, plan, true)) {
+    plan.items.push({ path: file, originalName: path.basename(file), split: 'train', labelState: 'unlabeled', defectClass: null, maskPath: null });
+  }
+}
+
+function isImageName(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
+
+async function subfolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then((s) => s.isFile(), () => false);
+}
+
+/** Image files in a folder (and below it when recursive), reporting image files of formats we do not read. */
+async function listImages(dir: string, plan: ImportPlan, recursive: boolean): Promise<string[]> {
+  const found: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true, recursive });
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const ext = path.extname(entry.name).toLowerCase();
+    if (IMAGE_EXTENSIONS.has(ext)) found.push(file);
+    else if (UNSUPPORTED_IMAGE_EXTENSIONS.has(ext)) {
+      plan.skipped.push({ path: file, reason: `unsupported format (${ext.slice(1)}); convert it to PNG, JPEG, BMP or TIFF` });
+    }
+  }
+  return found;
+}

@@ -1,0 +1,76 @@
+// Numbered schema migrations. The catalog's `PRAGMA user_version` is the number of the last one applied.
+// Never edit a migration that has shipped: add the next one.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'images, masks, label history, import runs, project settings',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE masks (
+        sha256 TEXT PRIMARY KEY,
+        width  INTEGER NOT NULL CHECK (width > 0),
+        height INTEGER NOT NULL CHECK (height > 0),
+        -- number of defect pixels (value 255 after binarization)
+        area   INTEGER NOT NULL CHECK (area >= 0)
+      ) STRICT;
+
+      CREATE TABLE images (
+        id               INTEGER PRIMARY KEY,
+        sha256           TEXT NOT NULL UNIQUE,
+        original_name    TEXT NOT NULL,
+        source_path      TEXT NOT NULL,
+        width            INTEGER NOT NULL CHECK (width > 0),
+        height           INTEGER NOT NULL CHECK (height > 0),
+        channels         INTEGER NOT NULL CHECK (channels BETWEEN 1 AND 4),
+        bit_depth        INTEGER NOT NULL CHECK (bit_depth IN (1, 8, 16, 32)),
+        format           TEXT NOT NULL CHECK (format IN ('png', 'jpeg', 'bmp', 'tiff')),
+        file_size        INTEGER NOT NULL CHECK (file_size > 0),
+        split            TEXT NOT NULL CHECK (split IN ('train', 'val', 'test')),
+        label_state      TEXT NOT NULL DEFAULT 'unlabeled' CHECK (label_state IN ('unlabeled', 'normal', 'anomalous')),
+        mask_sha256      TEXT REFERENCES masks (sha256),
+        defect_class     TEXT,
+        imported_at      TEXT NOT NULL,
+        label_updated_at TEXT,
+        CHECK (mask_sha256 IS NULL OR label_state = 'anomalous'),
+        CHECK (defect_class IS NULL OR label_state = 'anomalous')
+      ) STRICT;
+      CREATE INDEX images_split_label ON images (split, label_state);
+      CREATE INDEX images_defect_class ON images (defect_class) WHERE defect_class IS NOT NULL;
+
+      -- Every label change ever made, newest last; the images row holds the current state.
+      CREATE TABLE label_events (
+        id           INTEGER PRIMARY KEY,
+        image_id     INTEGER NOT NULL REFERENCES images (id),
+        at           TEXT NOT NULL,
+        label_state  TEXT NOT NULL CHECK (label_state IN ('unlabeled', 'normal', 'anomalous')),
+        mask_sha256  TEXT REFERENCES masks (sha256),
+        defect_class TEXT,
+        source       TEXT NOT NULL CHECK (source IN ('import', 'user', 'review'))
+      ) STRICT;
+      CREATE INDEX label_events_image ON label_events (image_id, id);
+
+      CREATE TABLE import_runs (
+        id          INTEGER PRIMARY KEY,
+        source      TEXT NOT NULL,
+        layout      TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed')),
+        report      TEXT
+      ) STRICT;
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
