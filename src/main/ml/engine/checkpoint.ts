@@ -1,0 +1,96 @@
+// Checkpoints: every parameter, buffer and optimizer-state tensor, the step, the training config and the hash of
+// the train-step graph, in one file. Written to a temporary file, flushed and renamed, so a crash leaves either the
+// old checkpoint or the new one, never a torn file. Values round-trip bit for bit.
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { FloatArray, FloatDType } from './dtype.js';
+
+const MAGIC = Buffer.from('DWBCKPT1', 'latin1');
+export const CHECKPOINT_VERSION = 1;
+
+export interface Checkpoint {
+  step: number;
+  graphHash: string;
+  config: unknown;
+  /** Parameters, buffers and optimizer state by name. */
+  tensors: Map<string, FloatArray>;
+}
+
+interface Header {
+  version: number;
+  step: number;
+  graphHash: string;
+  config: unknown;
+  savedAt: string;
+  dataSha256: string;
+  tensors: { name: string; dtype: FloatDType; length: number; offset: number }[];
+}
+
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+}
+
+export async function saveCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
+  const entries: Header['tensors'] = [];
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (const [name, values] of checkpoint.tensors) {
+    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    entries.push({ name, dtype: values instanceof Float64Array ? 'float64' : 'float32', length: values.length, offset });
+    chunks.push(bytes);
+    // keep every tensor 8-byte aligned so it can be viewed in place when loaded
+    const padding = (8 - (bytes.length % 8)) % 8;
+    if (padding) chunks.push(Buffer.alloc(padding));
+    offset += bytes.length + padding;
+  }
+  const data = Buffer.concat(chunks);
+  const header: Header = {
+    version: CHECKPOINT_VERSION,
+    step: checkpoint.step,
+    graphHash: checkpoint.graphHash,
+    config: checkpoint.config,
+    savedAt: new Date().toISOString(),
+    dataSha256: createHash('sha256').update(data).digest('hex'),
+    tensors: entries,
+  };
+  let headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  headerBytes = Buffer.concat([headerBytes, Buffer.alloc((8 - ((MAGIC.length + 4 + headerBytes.length) % 8)) % 8, 0x20)]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(headerBytes.length);
+
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.part`);
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(Buffer.concat([MAGIC, length, headerBytes, data]));
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, file);
+}
+
+export async function loadCheckpoint(file: string): Promise<Checkpoint & { savedAt: string }> {
+  const bytes = await readFile(file);
+  if (bytes.length < 12 || !bytes.subarray(0, 8).equals(MAGIC)) throw new CheckpointError(`${file} is not a Defect Workbench checkpoint`);
+  const headerLength = bytes.readUInt32LE(8);
+  const header = JSON.parse(bytes.subarray(12, 12 + headerLength).toString('utf8')) as Header;
+  if (header.version > CHECKPOINT_VERSION) {
+    throw new CheckpointError(`${file} was written by a newer workbench (checkpoint format ${header.version}); update the workbench to load it`);
+  }
+  const start = 12 + headerLength;
+  const data = bytes.subarray(start);
+  if (createHash('sha256').update(data).digest('hex') !== header.dataSha256) {
+    throw new CheckpointError(`${file} is damaged (its data does not match its checksum); use an earlier checkpoint`);
+  }
+  const tensors = new Map<string, FloatArray>();
+  for (const t of header.tensors) {
+    const size = t.dtype === 'float64' ? 8 : 4;
+    const copy = Buffer.from(data.subarray(t.offset, t.offset + t.length * size));
+    tensors.set(t.name, t.dtype === 'float64' ? new Float64Array(copy.buffer, copy.byteOffset, t.length) : new Float32Array(copy.buffer, copy.byteOffset, t.length));
+  }
+  return { step: header.step, graphHash: header.graphHash, config: header.config, tensors, savedAt: header.savedAt };
+}

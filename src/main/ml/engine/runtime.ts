@@ -1,0 +1,58 @@
+// The one place that creates ONNX Runtime sessions. It tries execution providers in order of preference
+// (CUDA → DirectML → WebGPU → CPU), falls back to the next when one fails to load, and reports which one runs and
+// what happened to the others. Thread counts are set here too.
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+
+export type ExecutionProvider = 'cuda' | 'dml' | 'webgpu' | 'cpu';
+export const PROVIDER_ORDER: readonly ExecutionProvider[] = ['cuda', 'dml', 'webgpu', 'cpu'];
+
+export interface ProviderAttempt {
+  provider: ExecutionProvider;
+  ok: boolean;
+  error?: string;
+}
+
+export interface SessionOptions {
+  /** Providers to try, in order; defaults to every one this build of onnxruntime-node lists, best first. */
+  providers?: readonly ExecutionProvider[];
+  /** Threads for one op (CPU provider); defaults to the machine's cores. */
+  threads?: number;
+  /** Keep every node on the chosen provider: fail instead of silently running some ops on the CPU. */
+  strict?: boolean;
+}
+
+export interface RuntimeSession {
+  session: ort.InferenceSession;
+  provider: ExecutionProvider;
+  attempts: ProviderAttempt[];
+}
+
+/** Providers this onnxruntime-node build knows for this platform, best first. */
+export function availableProviders(): ExecutionProvider[] {
+  const listed = new Set(ort.listSupportedBackends().map((b) => b.name as string));
+  return PROVIDER_ORDER.filter((p) => listed.has(p) || p === 'cpu');
+}
+
+export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
+  const providers = options.providers ?? availableProviders();
+  const attempts: ProviderAttempt[] = [];
+  for (const provider of providers) {
+    try {
+      const session = await ort.InferenceSession.create(model, {
+        // one provider per try: a list such as ['webgpu', 'cpu'] throws when no adapter exists instead of falling back
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: options.threads ?? os.availableParallelism(),
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        ...(options.strict && provider !== 'cpu' ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
+      });
+      attempts.push({ provider, ok: true });
+      return { session, provider, attempts };
+    } catch (error) {
+      attempts.push({ provider, ok: false, error: (error as Error).message.split('\n')[0] });
+    }
+  }
+  throw new Error(`no execution provider could run the model: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`);
+}

@@ -1,0 +1,149 @@
+// Runs compiled training artifacts: holds the parameters, buffers and optimizer state, feeds them with a batch to
+// the train-step session, and takes their next values back into pre-allocated tensors. Two sets of those tensors
+// alternate (one is fed while the other is written), so a step allocates nothing for them.
+import ort from 'onnxruntime-node';
+import { floatArray, type FloatArray } from './dtype.js';
+import type { Checkpoint } from './checkpoint.js';
+import { out, type TrainingArtifacts } from './compile.js';
+import { initialValue } from './init.js';
+import { lrInputName, STEP_INPUT } from './optim.js';
+import { createSession, type RuntimeSession, type SessionOptions } from './runtime.js';
+import { sizeOf } from './shape.js';
+
+export interface StepResult {
+  loss: number;
+  terms: Record<string, number>;
+  gradNorm: number;
+}
+
+type Batch = Record<string, FloatArray>;
+
+interface Slot {
+  /** Name of the graph input that carries it. */
+  input: string;
+  /** Name of the train-step output with its next value (absent for tensors the step leaves alone). */
+  output?: string;
+  shape: readonly number[];
+  buffers: [ort.Tensor, ort.Tensor];
+}
+
+export class Trainer {
+  private current: 0 | 1 = 0;
+  private stepCount: number;
+  private readonly slots = new Map<string, Slot>();
+
+  private constructor(
+    readonly artifacts: TrainingArtifacts,
+    private readonly train: RuntimeSession,
+    private evalSession: RuntimeSession | null,
+    private readonly sessionOptions: SessionOptions,
+    start: Checkpoint | { seed: number },
+  ) {
+    const dtype = artifacts.dtype;
+    const tensor = (values: FloatArray, shape: readonly number[]) => new ort.Tensor(dtype, values, shape);
+    const stored = 'tensors' in start ? start.tensors : null;
+    const valueOf = (name: string, shape: readonly number[], init: () => FloatArray): FloatArray => {
+      const v = stored?.get(name);
+      if (stored && !v) throw new Error(`the checkpoint has no value for ${name}`);
+      if (v && v.length !== sizeOf(shape)) throw new Error(`the checkpoint's ${name} has ${v.length} values, the model needs ${sizeOf(shape)}`);
+      return v ? copyAs(dtype, v) : init();
+    };
+    const seed = 'seed' in start ? start.seed : 0;
+    const add = (name: string, input: string, output: string | undefined, shape: readonly number[], init: () => FloatArray) => {
+      const first = valueOf(name, shape, init);
+      this.slots.set(name, { input, output, shape, buffers: [tensor(first, shape), tensor(floatArray(dtype, first.length), shape)] });
+    };
+    for (const p of artifacts.params) add(p.name, `param/${p.name}`, out.param(p.name), p.shape, () => initialValue(p.init, p.shape, dtype, seed, p.name));
+    for (const b of artifacts.buffers) add(b.name, `buffer/${b.name}`, out.buffer(b.name), b.shape, () => initialValue(b.init, b.shape, dtype, seed, b.name));
+    for (const s of artifacts.state) add(s.name, s.name, out.state(s.name), s.shape, () => floatArray(dtype, sizeOf(s.shape)));
+    this.stepCount = 'step' in start ? start.step : 0;
+  }
+
+  static async create(artifacts: TrainingArtifacts, options: SessionOptions & { seed?: number; checkpoint?: Checkpoint } = {}): Promise<Trainer> {
+    if (options.checkpoint && options.checkpoint.graphHash !== artifacts.trainStep.hash) {
+      throw new Error('the checkpoint was written for a different train-step graph (model or optimizer settings changed); start from its parameters with a new run instead');
+    }
+    const train = await createSession(artifacts.trainStep.bytes, options);
+    return new Trainer(artifacts, train, null, options, options.checkpoint ?? { seed: options.seed ?? 0 });
+  }
+
+  get provider(): string {
+    return this.train.provider;
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** One optimizer step on a batch; `lr` gives each parameter group's learning rate for this step. */
+  async trainStep(batch: Batch, lr: Record<string, number> | number): Promise<StepResult> {
+    const dtype = this.artifacts.dtype;
+    const scalarTensor = (v: number) => new ort.Tensor(dtype, dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v), []);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const info of this.artifacts.trainStep.inputs) {
+      if (info.name in batch) feeds[info.name] = new ort.Tensor(info.dtype as 'float32', batch[info.name]!, info.shape);
+    }
+    const fetches: Record<string, ort.Tensor | null> = { [out.loss]: null, [out.gradNorm]: null };
+    for (const term of this.artifacts.lossTerms) fetches[out.term(term)] = null;
+    const next = this.current === 0 ? 1 : 0;
+    for (const slot of this.slots.values()) {
+      feeds[slot.input] = slot.buffers[this.current];
+      if (slot.output) fetches[slot.output] = slot.buffers[next];
+    }
+    feeds[STEP_INPUT] = scalarTensor(this.stepCount + 1);
+    const groups = new Set(this.artifacts.params.map((p) => p.group));
+    for (const group of groups) {
+      const rate = typeof lr === 'number' ? lr : lr[group];
+      if (rate === undefined) throw new Error(`no learning rate given for parameter group "${group}"`);
+      feeds[lrInputName(group)] = scalarTensor(rate);
+    }
+    for (const info of this.artifacts.trainStep.inputs) {
+      if (!(info.name in feeds)) throw new Error(`the batch has no "${info.name}" (shape [${info.shape.join(', ')}])`);
+    }
+    // ort accepts pre-allocated output tensors in the fetches object; null entries are allocated by ort
+    const results = await this.train.session.run(feeds, fetches as unknown as ort.InferenceSession.FetchesType);
+    this.current = next;
+    this.stepCount++;
+    const scalar = (name: string) => Number((results[name]!.data as FloatArray)[0]);
+    return {
+      loss: scalar(out.loss),
+      terms: Object.fromEntries(this.artifacts.lossTerms.map((t) => [t, scalar(out.term(t))])),
+      gradNorm: scalar(out.gradNorm),
+    };
+  }
+
+  /** Losses and outputs of the eval graph (running statistics, no update) on a batch. */
+  async evaluate(batch: Batch): Promise<Record<string, FloatArray>> {
+    this.evalSession ??= await createSession(this.artifacts.eval.bytes, { ...this.sessionOptions, providers: [this.train.provider as 'cpu'] });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const info of this.artifacts.eval.inputs) {
+      const slot = info.name.startsWith('param/') || info.name.startsWith('buffer/') ? this.slots.get(info.name.slice(info.name.indexOf('/') + 1)) : undefined;
+      if (slot) feeds[info.name] = slot.buffers[this.current];
+      else if (info.name in batch) feeds[info.name] = new ort.Tensor(info.dtype as 'float32', batch[info.name]!, info.shape);
+      else throw new Error(`the batch has no "${info.name}" (shape [${info.shape.join(', ')}])`);
+    }
+    const results = await this.evalSession.session.run(feeds);
+    return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.data as FloatArray]));
+  }
+
+  /** Current values of parameters and buffers (copies), by name. */
+  values(): Map<string, FloatArray> {
+    const names = [...this.artifacts.params.map((p) => p.name), ...this.artifacts.buffers.map((b) => b.name)];
+    return new Map(names.map((n) => [n, copyAs(this.artifacts.dtype, this.slots.get(n)!.buffers[this.current].data as FloatArray)]));
+  }
+
+  checkpoint(config: unknown = null): Checkpoint {
+    const tensors = new Map<string, FloatArray>();
+    for (const [name, slot] of this.slots) tensors.set(name, copyAs(this.artifacts.dtype, slot.buffers[this.current].data as FloatArray));
+    return { step: this.stepCount, graphHash: this.artifacts.trainStep.hash, config, tensors };
+  }
+
+  async release(): Promise<void> {
+    await this.train.session.release();
+    await this.evalSession?.session.release();
+  }
+}
+
+function copyAs(dtype: 'float32' | 'float64', values: FloatArray): FloatArray {
+  return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+}
