@@ -1,34 +1,79 @@
+import { benchTrainingStep, measureFmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchImport } from '../../bench/importBench.js';
-import { printJson, type Command } from '../command.js';
+import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
+import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import'] as const;
+const SECTIONS = ['import', 'engine'] as const;
 type Section = (typeof SECTIONS)[number];
+
+/** The size the feasibility study measured (~19 GFLOP a step), and a full SuperSimpleNet-sized one. */
+const FEASIBILITY = { batch: 16, channels: 384, size: 32, head: 256 };
+const LARGER = { batch: 16, channels: 1536, size: 28, head: 1024 };
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'measure import throughput and memory (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--json]`,
-  examples: ['npm run bench', 'npm run bench -- import --images 500 --json'],
-  options: { images: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'measure import throughput and memory, and training-step speed (figures, not pass/fail)',
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--json]`,
+  examples: ['npm run bench', 'npm run bench -- import --images 500 --json', 'npm run bench -- engine --json'],
+  options: { images: { type: 'string' }, provider: { type: 'string' }, json: { type: 'boolean' } },
   allowPositionals: 1,
   async run(values, [section], ctx) {
     if (section !== undefined && !SECTIONS.includes(section as Section)) {
       throw new UsageError(`unknown benchmark section "${section}"; use one of ${SECTIONS.join(', ')}`);
     }
-    const images = values.images === undefined ? 2000 : Number(values.images);
-    if (!Number.isInteger(images) || images < 1) throw new UsageError('--images must be a positive whole number');
     const results: Record<string, unknown> = {};
-    if (section === undefined || section === 'import') {
-      const r = await benchImport({ images, size: 1024 }, ctx.err);
-      results.import = r;
-      if (!values.json) {
-        ctx.out(
-          `import: ${r.images} PNGs of ${r.size}×${r.size} (${r.datasetMb} MB): ${r.imagesPerSecond.toFixed(1)} images/s ` +
-            `(${r.elapsedSeconds.toFixed(1)} s), peak RSS ${r.peakRssMb} MB; re-import of the same files ${r.reimportImagesPerSecond.toFixed(1)} images/s\n`,
-        );
-      }
-    }
+    if (section === undefined || section === 'import') results.import = await importSection(values, ctx);
+    if (section === undefined || section === 'engine') results.engine = await engineSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
+
+async function importSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const images = values.images === undefined ? 2000 : Number(values.images);
+  if (!Number.isInteger(images) || images < 1) throw new UsageError('--images must be a positive whole number');
+  const r = await benchImport({ images, size: 1024 }, ctx.err);
+  if (!values.json) {
+    ctx.out(
+      `import: ${r.images} PNGs of ${r.size}×${r.size} (${r.datasetMb} MB): ${r.imagesPerSecond.toFixed(1)} images/s ` +
+        `(${r.elapsedSeconds.toFixed(1)} s), peak RSS ${r.peakRssMb} MB; re-import of the same files ${r.reimportImagesPerSecond.toFixed(1)} images/s\n`,
+    );
+  }
+  return r;
+}
+
+async function engineSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  let providers: ExecutionProvider[] | undefined;
+  if (typeof values.provider === 'string') {
+    if (!PROVIDER_ORDER.includes(values.provider as ExecutionProvider)) throw new UsageError(`unknown provider "${values.provider}"; use one of ${PROVIDER_ORDER.join(', ')}`);
+    providers = [values.provider as ExecutionProvider];
+  }
+  const peak = await measureFmaPeak(ctx.err);
+  const peakGflops = 'gflops' in peak ? peak.gflops : null;
+  const feasibility = await benchTrainingStep(FEASIBILITY, { steps: 10, ...(providers ? { providers } : {}) }, ctx.err);
+  const larger = await benchTrainingStep(LARGER, { steps: 3, ...(providers ? { providers } : {}) }, ctx.err);
+  const ratio = (r: StepBenchResult) => (peakGflops ? r.gflops / peakGflops : null);
+  if (!values.json) {
+    ctx.out(`engine: FMA peak ${peakGflops ? `${peakGflops.toFixed(1)} GFLOP/s float32 on ${(peak as { threads: number }).threads} threads` : (peak as { error: string }).error}\n`);
+    for (const r of [feasibility, larger]) {
+      ctx.out(
+        `  train step ${r.batch}×${r.channels}×${r.size}×${r.size}, head ${r.head} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ` +
+          `${r.stepMs.toFixed(1)} ms, ${r.gflops.toFixed(1)} GFLOP/s${ratio(r) === null ? '' : `, ${(ratio(r)! * 100).toFixed(0)}% of peak`}\n`,
+      );
+    }
+    const failed = feasibility.attempts.filter((a) => !a.ok);
+    if (failed.length) ctx.out(`  providers that did not load: ${failed.map((a) => `${a.provider} (${a.error})`).join('; ')}\n`);
+  }
+  return {
+    stepMs: feasibility.stepMs,
+    gflops: feasibility.gflops,
+    peakGflops,
+    ratio: ratio(feasibility),
+    gflopPerStep: feasibility.gflopPerStep,
+    provider: feasibility.provider,
+    attempts: feasibility.attempts,
+    size: FEASIBILITY,
+    larger: { stepMs: larger.stepMs, gflops: larger.gflops, ratio: ratio(larger), gflopPerStep: larger.gflopPerStep, provider: larger.provider, size: LARGER },
+    ...('error' in peak ? { peakError: peak.error } : { peakThreads: peak.threads }),
+  };
+}

@@ -7,7 +7,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { out, type TrainingArtifacts } from './compile.js';
 import { initialValue } from './init.js';
 import { lrInputName, STEP_INPUT } from './optim.js';
-import { createSession, type RuntimeSession, type SessionOptions } from './runtime.js';
+import { createSession, type ProviderAttempt, type RuntimeSession, type SessionOptions } from './runtime.js';
 import { sizeOf } from './shape.js';
 
 export interface StepResult {
@@ -69,6 +69,11 @@ export class Trainer {
 
   get provider(): string {
     return this.train.provider;
+  }
+
+  /** What happened to each execution provider tried before one ran. */
+  get attempts(): ProviderAttempt[] {
+    return this.train.attempts;
   }
 
   get step(): number {
