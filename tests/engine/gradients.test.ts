@@ -26,7 +26,11 @@ export const CASES: Record<string, Case[]> = {
     { name: 'broadcast [2,3,4] + [3,1]', inputs: [s([2, 3, 4]), s([3, 1])], build: (a, b) => op.add(a!, b!) },
   ],
   Sub: [{ name: 'broadcast [4] - [2,3,4]', inputs: [s([4]), s([2, 3, 4])], build: (a, b) => op.sub(a!, b!) }],
-  Mul: [{ name: 'broadcast [2,1,4] * [3,1]', inputs: [s([2, 1, 4]), s([3, 1])], build: (a, b) => op.mul(a!, b!) }],
+  Mul: [
+    { name: 'broadcast [2,1,4] * [3,1]', inputs: [s([2, 1, 4]), s([3, 1])], build: (a, b) => op.mul(a!, b!) },
+    { name: 'square x·x', inputs: [s([3, 4])], build: (a) => op.mul(a!, a!) },
+    { name: 'reduction broadcast back into a product', inputs: [s([2, 3, 4])], build: (a) => op.mul(op.reduceMean(a!, [0, 2], true), a!) },
+  ],
   Div: [{ name: 'broadcast [3,4] / [4]', inputs: [s([3, 4]), s([4])], build: (a, b) => op.div(a!, b!) }],
   Pow: [
     { name: 'positive base, broadcast exponent', inputs: [s([3, 4], 'positive'), s([4], 'any')], build: (a, b) => op.pow(a!, b!) },
@@ -56,12 +60,14 @@ export const CASES: Record<string, Case[]> = {
   MatMul: [
     { name: '2-d', inputs: [s([3, 4]), s([4, 5])], build: (a, b) => op.matmul(a!, b!) },
     { name: 'batched [2,3,4] @ [4,5]', inputs: [s([2, 3, 4]), s([4, 5])], build: (a, b) => op.matmul(a!, b!) },
+    { name: 'batch of matrices [2,3,4] @ [2,4,5]', inputs: [s([2, 3, 4]), s([2, 4, 5])], build: (a, b) => op.matmul(a!, b!) },
   ],
   Gemm: [
     { name: 'a·b', inputs: [s([3, 4]), s([4, 2])], build: (a, b) => op.gemm(a!, b!) },
     { name: 'aᵀ·b', inputs: [s([4, 3]), s([4, 2])], build: (a, b) => op.gemm(a!, b!, { transA: true }) },
     { name: 'a·bᵀ', inputs: [s([3, 4]), s([2, 4])], build: (a, b) => op.gemm(a!, b!, { transB: true }) },
     { name: 'aᵀ·bᵀ', inputs: [s([4, 3]), s([2, 4])], build: (a, b) => op.gemm(a!, b!, { transA: true, transB: true }) },
+    { name: 'a·b + c broadcast [3,1]', inputs: [s([3, 4]), s([4, 2]), s([3, 1])], build: (a, b, c) => op.gemm(a!, b!, { c: c! }) },
   ],
   Conv: [
     { name: '3×3 same padding with bias', inputs: [s([2, 3, 5, 4]), s([4, 3, 3, 3]), s([4])], build: (x, w, b) => op.conv2d(x!, w!, b!, 1) },

@@ -2,22 +2,24 @@
 // requested targets into the same graph. Only nodes that lie between the loss and a target are visited, so a
 // frozen path (the backbone) gets no backward graph; gradients reaching a node twice are summed; a gradient that
 // was broadcast is summed back to its input's shape here, once, for every op.
+import { fitTo, reduceTo } from './broadcastGrad.js';
 import { topologicalOrder, type Tensor } from './graph.js';
 import * as op from './ops.js';
 import { PRIMITIVES } from './ops.js';
-import { broadcastReductionAxes, formatShape, sameShape, sizeOf } from './shape.js';
+import { formatShape, sizeOf } from './shape.js';
 import { VJP } from './vjp.js';
+
+/**
+ * Ops whose rule accepts an upstream gradient of any shape that broadcasts to the op's output: elementwise rules
+ * written with broadcasting ops. Every other rule receives the gradient expanded to the output's exact shape.
+ */
+const TAKES_BROADCAST_GRADIENT = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Where', 'Neg', 'Exp', 'Log', 'Abs', 'Sqrt', 'Relu', 'Sigmoid',
+  'LeakyRelu', 'Clip', 'Identity', 'Cast', 'Expand',
+]);
 
 export class GradientError extends Error {
   override readonly name = 'GradientError';
-}
-
-/** Sums a gradient of a broadcast shape back to `shape`. */
-export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const axes = broadcastReductionAxes(g.shape, shape);
-  const summed = axes.length ? op.reduceSum(g, axes, true) : g;
-  return op.reshape(summed, shape);
 }
 
 /**
@@ -47,15 +49,16 @@ export function gradients(loss: Tensor, targets: readonly Tensor[], seed?: Tenso
     if (!rule || !PRIMITIVES[node.op]?.differentiable) {
       throw new GradientError(`gradients: ${node.op} has no gradient, but ${node} lies between the loss and a trained tensor; cut the path with stopGradient if it is meant to be frozen`);
     }
-    const inputGrads = rule(g, node, node.inputs, node.attrs);
+    const upstream = TAKES_BROADCAST_GRADIENT.has(node.op) ? g : fitTo(g, node.shape);
+    const inputGrads = rule(upstream, node, node.inputs, node.attrs);
     if (inputGrads.length !== node.inputs.length) throw new GradientError(`gradients: the rule of ${node.op} returned ${inputGrads.length} gradients for ${node.inputs.length} inputs`);
     node.inputs.forEach((input, i) => {
       const gi = inputGrads[i];
       if (!wanted[i] || !gi) return;
-      const shaped = unbroadcast(gi, input.shape);
+      const shaped = reduceTo(gi, input.shape);
       const previous = grads.get(input);
       grads.set(input, previous ? op.add(previous, shaped) : shaped);
     });
   }
-  return new Map(targets.map((t) => [t, grads.get(t) ?? op.expand(op.scalar(t, 0), t.shape)]));
+  return new Map(targets.map((t) => [t, fitTo(grads.get(t) ?? op.scalar(t, 0), t.shape)]));
 }

@@ -144,21 +144,27 @@ export const PRIMITIVES: Record<string, PrimitiveSpec> = {
     infer(inputs) {
       const [a, b] = inputs as [Tensor, Tensor];
       const dtype = sameFloat('MatMul', inputs);
-      if (a.rank < 2 || b.rank !== 2) fail('MatMul', inputs, 'needs a of rank ≥ 2 and b of rank 2');
-      if (a.shape[a.rank - 1] !== b.shape[0]) fail('MatMul', inputs, 'inner dimensions differ');
-      return { shape: [...a.shape.slice(0, -1), b.shape[1]!], dtype };
+      // b is one matrix for every leading index of a, or a batch of matrices with exactly a's leading dimensions
+      const batched = b.rank === a.rank && b.rank > 2;
+      if (a.rank < 2 || !(b.rank === 2 || batched)) fail('MatMul', inputs, 'needs a of rank ≥ 2 and b of rank 2 or of a\'s rank');
+      if (batched && a.shape.slice(0, -2).some((d, i) => d !== b.shape[i])) fail('MatMul', inputs, 'batch dimensions differ');
+      if (a.shape[a.rank - 1] !== b.shape[b.rank - 2]) fail('MatMul', inputs, 'inner dimensions differ');
+      return { shape: [...a.shape.slice(0, -1), b.shape[b.rank - 1]!], dtype };
     },
   },
   Gemm: {
-    arity: 2,
+    // op(a)·op(b) (+ c, broadcast to the result: a bias added inside the product costs no extra pass)
+    arity: [2, 3],
     differentiable: true,
     infer(inputs, attrs) {
-      const [a, b] = inputs as [Tensor, Tensor];
+      const [a, b, c] = inputs as [Tensor, Tensor, Tensor | undefined];
       const dtype = sameFloat('Gemm', inputs);
       if (a.rank !== 2 || b.rank !== 2) fail('Gemm', inputs, 'needs 2-d operands');
       const [m, k] = attrs.transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
       const [k2, n] = attrs.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
       if (k !== k2) fail('Gemm', inputs, `inner dimensions differ (${k} vs ${k2}) with transA=${attrs.transA ?? 0} transB=${attrs.transB ?? 0}`);
+      const out = broadcastShapes([m, n], c?.shape ?? []);
+      if (c && (!out || out[0] !== m || out[1] !== n)) fail('Gemm', inputs, `c must broadcast to [${m}, ${n}]`);
       return { shape: [m, n], dtype };
     },
   },
@@ -354,8 +360,8 @@ export function clip(x: Tensor, min: number, max: number): Tensor {
 export const cast = (x: Tensor, to: DType) => (x.dtype === to ? x : apply('Cast', [x], { to }));
 
 export const matmul = (a: Tensor, b: Tensor) => apply('MatMul', [a, b]);
-export const gemm = (a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}) =>
-  apply('Gemm', [a, b], { transA: options.transA ? 1 : 0, transB: options.transB ? 1 : 0 });
+export const gemm = (a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean; c?: Tensor } = {}) =>
+  apply('Gemm', options.c ? [a, b, options.c] : [a, b], { transA: options.transA ? 1 : 0, transB: options.transB ? 1 : 0 });
 
 /** 2-d convolution, stride 1, zero padding `pad` on every side; weight [out, in, kh, kw]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, pad = 0): Tensor {

@@ -3,7 +3,7 @@
 import type { Tensor } from '../graph.js';
 import type { ModelBuilder } from '../model.js';
 import * as op from '../ops.js';
-import { batchNorm2d, foldBatchNormIntoConv, type BatchNormOptions } from './batchNorm.js';
+import { batchNorm, foldBatchNormIntoConv, type BatchNormOptions } from './batchNorm.js';
 
 export interface ConvOptions {
   out: number;
@@ -47,5 +47,49 @@ export function convBn(m: ModelBuilder, name: string, x: Tensor, options: Omit<C
     return op.conv2d(x, m.constant(folded.weight, [options.out, inChannels, k, k]), m.constant(folded.bias, [options.out]), pad);
   }
   const y = conv(m, `${name}.conv`, x, { ...options, bias: false });
-  return batchNorm2d(m, `${name}.bn`, y, options);
+  return batchNorm(m, `${name}.bn`, y, options);
+}
+
+export interface PointwiseOptions {
+  out: number;
+  bias?: boolean;
+  group?: string;
+}
+
+/**
+ * A 1×1 convolution in channel-major layout: x is [C, P] (channels × every position of every image), the result
+ * [out, P] = W·x (+ b). Weights are stored as [out, C, 1, 1], exactly as conv() stores them, so a model trained in
+ * this layout exports to ordinary NCHW convolutions. In this layout the backward pass is two matrix products with
+ * no transposes at all, which is why trainers use it for the 1×1 parts of a network.
+ */
+export function pointwise(m: ModelBuilder, name: string, x: Tensor, options: PointwiseOptions): Tensor {
+  const c = x.shape[0]!;
+  const bound = 1 / Math.sqrt(c);
+  const group = options.group ?? 'default';
+  const w = op.reshape(m.param(`${name}.weight`, [options.out, c, 1, 1], { kind: 'uniform', bound }, group), [options.out, c]);
+  if (options.bias === false) return op.gemm(w, x);
+  const b = m.param(`${name}.bias`, [options.out], { kind: 'uniform', bound }, group);
+  return op.gemm(w, x, { c: op.reshape(b, [options.out, 1]) });
+}
+
+/** pointwise (no bias) + batch norm in channel-major layout; folded into one pointwise layer for inference. */
+export function pointwiseBn(m: ModelBuilder, name: string, x: Tensor, options: Omit<PointwiseOptions, 'bias'> & BatchNormOptions): Tensor {
+  if (m.mode === 'infer') {
+    const c = x.shape[0]!;
+    const folded = foldBatchNormIntoConv(m, `${name}.conv`, `${name}.bn`, options.out, options.eps ?? 1e-5);
+    return op.gemm(m.constant(folded.weight, [options.out, c]), x, { c: m.constant(folded.bias, [options.out, 1]) });
+  }
+  return batchNorm(m, `${name}.bn`, pointwise(m, `${name}.conv`, x, { ...options, bias: false }), options);
+}
+
+/** NCHW → channel-major [C, N·H·W]. */
+export function toChannelMajor(x: Tensor): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  return op.reshape(op.transpose(x, [1, 0, 2, 3]), [c, n * h * w]);
+}
+
+/** Channel-major [C, N·H·W] → NCHW. */
+export function fromChannelMajor(x: Tensor, n: number, h: number, w: number): Tensor {
+  const c = x.shape[0]!;
+  return c === 1 ? op.reshape(x, [n, 1, h, w]) : op.transpose(op.reshape(x, [c, n, h, w]), [1, 0, 2, 3]);
 }
