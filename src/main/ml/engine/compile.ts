@@ -8,7 +8,7 @@ import type { Tensor } from './graph.js';
 import { gradients } from './grad.js';
 import { trace, type BufferSpec, type ModelDefinition, type ParamSpec } from './model.js';
 import { countMatmulFlops, toModelProto, type GraphOutput } from './onnx/serialize.js';
-import { optimizerUpdate, stateNames, type OptimizerConfig } from './optim.js';
+import { optimizerStateSpecs, optimizerUpdate, type OptimizerConfig } from './optim.js';
 import { matmulFlops } from './vjp.js';
 
 export interface TensorInfo {
@@ -32,7 +32,7 @@ export interface TrainingArtifacts {
   dtype: FloatDType;
   params: ParamSpec[];
   buffers: BufferSpec[];
-  /** Optimizer state tensors, each shaped like its parameter. */
+  /** Optimizer state: flat vectors, one per parameter group and kind of moment. */
   state: TensorInfo[];
   lossTerms: string[];
   optimizer: OptimizerConfig;
@@ -99,7 +99,7 @@ export function compileTraining(model: ModelDefinition, optimizer: OptimizerConf
     dtype,
     params: params.map((p) => p.spec),
     buffers: [...m.buffers.values()].map((b) => b.spec),
-    state: params.flatMap((p) => stateNames(optimizer, p.spec.name).map((name) => ({ name, shape: p.spec.shape, dtype }))),
+    state: optimizerStateSpecs(optimizer, params.map((p) => p.spec)).map((s) => ({ ...s, dtype })),
     lossTerms: terms.map(([name]) => name),
     optimizer,
     trainStep,
