@@ -41,8 +41,9 @@ describe('graph builder', () => {
     const bytes = toModelProto({ name: 'tiny', inputs: [x], outputs: [{ name: 'y', tensor: y }] });
     const model = onnxProto.onnx.ModelProto.decode(bytes);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
-    expect(model.graph!.input.map((i) => i.name)).toEqual(['x']);
-    expect(model.graph!.output.map((o) => o.name)).toEqual(['y']);
-    expect(model.graph!.node.map((n) => n.opType)).toEqual(['Add', 'Sigmoid', 'Identity']);
+    const graph = model.graph as onnxProto.onnx.GraphProto;
+    expect(graph.input.map((i) => i.name)).toEqual(['x']);
+    expect(graph.output.map((o) => o.name)).toEqual(['y']);
+    expect(graph.node.map((n) => n.opType)).toEqual(['Add', 'Sigmoid', 'Identity']);
   });
 });

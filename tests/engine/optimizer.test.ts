@@ -76,7 +76,7 @@ describe('optimizers as graph ops', () => {
     it(`${name} matches the reference update over 5 steps`, async () => {
       const expected = reference(config, lr, 5);
       const actual = await run(config, lr, 5);
-      for (const k of ['a', 'b'] as const) actual[k].forEach((x, i) => expect(x).toBeCloseTo(expected[k][i]!, 12));
+      for (const k of ['a', 'b'] as const) actual[k].forEach((x, i) => expect(x).toBeCloseTo(expected[k]![i]!, 12));
     });
   }
 });

@@ -79,7 +79,7 @@ describe('training through the engine', () => {
     for (const [name, values] of checkpoint.tensors) expect(loaded.tensors.get(name)).toEqual(values);
     const { readFile, writeFile } = await import('node:fs/promises');
     const bytes = await readFile(file);
-    bytes[bytes.length - 5] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 5) ^ 0xff, bytes.length - 5);
     await writeFile(file, bytes);
     await expect(loadCheckpoint(file)).rejects.toThrow(/damaged/);
     const other = compileTraining(squaresModel(BATCH, 6), adamw);
