@@ -9,6 +9,7 @@ import type {
   LabelState,
   Split,
 } from '../../shared/domain.js';
+import type { ImageSummary } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 import type { Catalog } from './catalog.js';
 
@@ -166,6 +167,27 @@ export class ImageRepository {
       this.insertEvent.run(imageId, at, label.labelState, maskSha256, defectClass, source);
       return this.get(imageId)!;
     }).immediate();
+  }
+
+  mask(sha256: string): StoredMask | undefined {
+    return this.db.prepare('SELECT sha256, width, height, area FROM masks WHERE sha256 = ?').get(sha256) as StoredMask | undefined;
+  }
+
+  /** The grid's view of every image matching the filter, in id order: a few fields each, fast for 100,000 rows. */
+  summaries(filter: ImageFilter = {}): ImageSummary[] {
+    const { where, params } = whereClause(filter);
+    const rows = this.db
+      .prepare(
+        `SELECT id, original_name AS name, split, label_state AS labelState, defect_class AS defectClass,
+                mask_sha256 IS NOT NULL AS hasMask, width, height
+         FROM images ${where} ORDER BY id`,
+      )
+      .all(...params) as (Omit<ImageSummary, 'hasMask'> & { hasMask: number })[];
+    return rows.map((r) => ({ ...r, hasMask: r.hasMask === 1 }));
+  }
+
+  defectClasses(): string[] {
+    return this.db.prepare('SELECT DISTINCT defect_class FROM images WHERE defect_class IS NOT NULL ORDER BY 1').pluck().all() as string[];
   }
 
   history(imageId: number): LabelEvent[] {

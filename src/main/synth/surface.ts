@@ -7,18 +7,24 @@ export interface SurfaceOptions {
   height: number;
   channels: 1 | 3;
   seed: number;
+  /**
+   * Seed of the material (base grey, tint, grain direction and waves). Images of one material look like parts of
+   * one production line; without it every seed is a material of its own.
+   */
+  material?: number;
   /** Per-pixel sensor noise amplitude in grey levels. */
   noise?: number;
 }
 
-export function renderSurface({ width, height, channels, seed, noise = 3 }: SurfaceOptions): Buffer {
+export function renderSurface({ width, height, channels, seed, material, noise = 3 }: SurfaceOptions): Buffer {
+  const look = seededRandom(material ?? seed);
   const random = seededRandom(seed);
-  const base = 90 + random() * 80;
-  const tint = [1, 0.97 + random() * 0.06, 0.94 + random() * 0.1];
-  const angle = random() * Math.PI;
+  const base = 90 + look() * 80 + (material === undefined ? 0 : (random() - 0.5) * 6);
+  const tint = [1, 0.97 + look() * 0.06, 0.94 + look() * 0.1];
+  const angle = look() * Math.PI;
   const [cx, cy] = [Math.cos(angle), Math.sin(angle)];
-  const waves = Array.from({ length: 4 }, () => ({ freq: 0.002 + random() * 0.05, phase: random() * 6.283, amp: 2 + random() * 8 }));
-  const vignette = 0.15 + random() * 0.2;
+  const waves = Array.from({ length: 4 }, () => ({ freq: 0.002 + look() * 0.05, phase: random() * 6.283, amp: 2 + look() * 8 }));
+  const vignette = 0.15 + look() * 0.2;
   const pixels = Buffer.allocUnsafe(width * height * channels);
   let noiseState = (seed * 2654435761) >>> 0;
   for (let y = 0; y < height; y++) {

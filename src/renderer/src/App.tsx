@@ -1,15 +1,39 @@
-import { Box, CssBaseline, Typography } from '@mui/material';
+import { Box, CircularProgress, CssBaseline, ThemeProvider, createTheme } from '@mui/material';
+import { useEffect, useState } from 'react';
+import type { ProjectInfo } from '../../shared/api';
+import { api } from './api/transport';
+import { FirstRun } from './screens/FirstRun';
+import { Workspace } from './workspace/Workspace';
+
+const theme = createTheme({ palette: { mode: 'light', primary: { main: '#1565c0' } }, typography: { fontSize: 13 } });
 
 export function App() {
+  const [project, setProject] = useState<ProjectInfo | null | undefined>(undefined);
+  const [importFrom, setImportFrom] = useState<string | undefined>();
+
+  useEffect(() => {
+    void api.call('project.current', {}).then(setProject);
+    // counters and names follow the store: labels, imports and project switches all announce themselves
+    return api.on('project.changed', setProject);
+  }, []);
+
   return (
-    <>
+    <ThemeProvider theme={theme}>
       <CssBaseline />
-      <Box sx={{ p: 4 }}>
-        <Typography variant="h4">Defect Workbench</Typography>
-        <Typography sx={{ mt: 2 }}>
-          The project store and import are ready; use the dwb command line to create a project and import images.
-        </Typography>
-      </Box>
-    </>
+      {project === undefined ? (
+        <Box sx={{ display: 'grid', placeItems: 'center', height: '100vh' }}>
+          <CircularProgress />
+        </Box>
+      ) : project === null ? (
+        <FirstRun
+          onOpened={(p, from) => {
+            setImportFrom(from);
+            setProject(p);
+          }}
+        />
+      ) : (
+        <Workspace key={project.root} project={project} importFrom={importFrom} onClose={() => void api.call('project.close', {})} />
+      )}
+    </ThemeProvider>
   );
 }

@@ -1,0 +1,31 @@
+import { MenuItem, Stack, TextField } from '@mui/material';
+import type { ImageFilter } from '../../../shared/api';
+import { LABEL_STATES, SPLITS } from '../../../shared/domain';
+
+const ALL = 'all';
+
+export function Filters({ filter, classes, onChange }: { filter: ImageFilter; classes: readonly string[]; onChange(filter: ImageFilter): void }) {
+  const set = (key: keyof ImageFilter, value: string) => onChange({ ...filter, [key]: value === ALL ? undefined : value });
+  return (
+    <Stack spacing={2}>
+      <TextField select size="small" label="Split" value={filter.split ?? ALL} onChange={(e) => set('split', e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'filter-split' } }}>
+        <MenuItem value={ALL}>all splits</MenuItem>
+        {SPLITS.map((s) => (
+          <MenuItem key={s} value={s}>{s}</MenuItem>
+        ))}
+      </TextField>
+      <TextField select size="small" label="Label" value={filter.labelState ?? ALL} onChange={(e) => set('labelState', e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'filter-label' } }}>
+        <MenuItem value={ALL}>any label</MenuItem>
+        {LABEL_STATES.map((s) => (
+          <MenuItem key={s} value={s}>{s}</MenuItem>
+        ))}
+      </TextField>
+      <TextField select size="small" label="Defect class" value={filter.defectClass ?? ALL} onChange={(e) => set('defectClass', e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'filter-class' } }}>
+        <MenuItem value={ALL}>any class</MenuItem>
+        {classes.map((c) => (
+          <MenuItem key={c} value={c}>{c}</MenuItem>
+        ))}
+      </TextField>
+    </Stack>
+  );
+}

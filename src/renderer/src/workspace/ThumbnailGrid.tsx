@@ -1,0 +1,93 @@
+// The thumbnail grid: only the rows in view (plus a few) exist in the DOM, so 20,000 images scroll as smoothly as
+// 200. Each cell shows the thumbnail, the label as a coloured edge and badge, and a mark for images with a mask.
+import { Box, Typography } from '@mui/material';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import type { ImageSummary } from '../../../shared/api';
+import { api } from '../api/transport';
+
+export const CELL = 168;
+
+const EDGE: Record<ImageSummary['labelState'], string> = { normal: '#2e7d32', anomalous: '#d32f2f', unlabeled: 'transparent' };
+
+export function ThumbnailGrid(props: {
+  items: readonly ImageSummary[];
+  selected: number;
+  onSelect(index: number): void;
+  onOpen(index: number): void;
+  onColumns(columns: number): void;
+}) {
+  const { items, selected, onSelect, onOpen, onColumns } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    if (!scrollRef.current) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(entry!.contentRect.width));
+    observer.observe(scrollRef.current);
+    return () => observer.disconnect();
+  }, []);
+  const columns = Math.max(1, Math.floor(width / CELL));
+  useEffect(() => {
+    onColumns(columns);
+  }, [columns, onColumns]);
+  const rows = Math.ceil(items.length / columns);
+  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scrollRef.current, estimateSize: () => CELL, overscan: 3 });
+
+  // keep the selected image in view when the keyboard moves the selection
+  useEffect(() => {
+    if (selected >= 0) virtualizer.scrollToIndex(Math.floor(selected / columns), { align: 'auto' });
+  }, [selected, columns, virtualizer]);
+
+  return (
+    <Box ref={scrollRef} sx={{ height: '100%', overflowY: 'auto', contain: 'strict' }} data-testid="grid">
+      <Box sx={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((row) => (
+          <Box key={row.key} sx={{ position: 'absolute', top: 0, left: 0, transform: `translateY(${row.start}px)`, display: 'flex' }}>
+            {items.slice(row.index * columns, row.index * columns + columns).map((image, k) => {
+              const index = row.index * columns + k;
+              const isSelected = index === selected;
+              return (
+                <Box
+                  key={image.id}
+                  data-testid="thumb"
+                  data-image-id={image.id}
+                  data-label={image.labelState}
+                  onClick={() => onSelect(index)}
+                  onDoubleClick={() => onOpen(index)}
+                  sx={{
+                    width: CELL - 8,
+                    height: CELL - 8,
+                    m: '4px',
+                    position: 'relative',
+                    cursor: 'pointer',
+                    borderRadius: 1,
+                    overflow: 'hidden',
+                    bgcolor: '#2b2b2b',
+                    outline: isSelected ? '3px solid #1976d2' : `3px solid ${EDGE[image.labelState]}`,
+                    outlineOffset: -3,
+                  }}
+                >
+                  <img
+                    src={api.fileUrl('thumbnail', image.id)}
+                    alt={image.name}
+                    loading="lazy"
+                    decoding="async"
+                    draggable={false}
+                    style={{ width: '100%', height: '100%', objectFit: 'contain', display: 'block' }}
+                  />
+                  <Typography
+                    variant="caption"
+                    sx={{ position: 'absolute', left: 0, right: 0, bottom: 0, px: 0.5, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}
+                  >
+                    {image.hasMask ? '◩ ' : ''}
+                    {image.labelState === 'anomalous' ? image.defectClass ?? 'anomalous' : image.labelState === 'normal' ? 'normal' : ''} {image.name}
+                  </Typography>
+                </Box>
+              );
+            })}
+          </Box>
+        ))}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,135 @@
+// The one contract between the renderer and the main-process services: every call with the schema of its input
+// and the type of its result, and every event. Electron IPC and the browser-mode bridge are two transports under
+// the same `call`/`on`; main validates every input against these schemas before a service runs.
+import { z } from 'zod';
+import {
+  defectClassSchema,
+  importLayoutSchema,
+  labelStateSchema,
+  splitSchema,
+  type ImageRecord,
+  type ImportProgress,
+  type ImportReport,
+  type LabelState,
+  type ProjectStats,
+  type Split,
+} from './domain.js';
+
+const pathSchema = z
+  .string()
+  .trim()
+  .min(1, 'a folder path is needed')
+  .max(4096, 'the path is too long')
+  .refine((p) => !p.includes('\0'), 'the path contains a NUL character');
+const imageId = z.number().int().positive();
+const empty = z.object({}).strict();
+
+export const imageFilterSchema = z
+  .object({ split: splitSchema.optional(), labelState: labelStateSchema.optional(), defectClass: z.string().max(64).optional() })
+  .strict();
+export type ImageFilter = z.infer<typeof imageFilterSchema>;
+
+export const API = {
+  'app.info': empty,
+  'project.recent': empty,
+  'project.current': empty,
+  'project.create': z.object({ dir: pathSchema, name: z.string().trim().min(1).max(200).optional() }).strict(),
+  'project.open': z.object({ dir: pathSchema }).strict(),
+  /** Creates a project in `dir` filled with generated surface images, defects and masks. */
+  'project.createDemo': z.object({ dir: pathSchema, seed: z.number().int().optional() }).strict(),
+  'project.close': empty,
+  'project.stats': empty,
+  'images.list': z.object({ filter: imageFilterSchema }).strict(),
+  'images.get': z.object({ id: imageId }).strict(),
+  'images.label': z
+    .object({ id: imageId, labelState: labelStateSchema, defectClass: defectClassSchema.nullable().optional() })
+    .strict(),
+  'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
+  'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
+} as const;
+
+export type Channel = keyof typeof API;
+export type ApiInput<C extends Channel> = z.input<(typeof API)[C]>;
+export type ParsedInput<C extends Channel> = z.output<(typeof API)[C]>;
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' or 'browser': where the renderer runs. */
+  shell: 'electron' | 'browser';
+  homeDir: string;
+  /** A suggested folder for a new demo project. */
+  suggestedDemoDir: string;
+}
+
+export interface ProjectInfo {
+  root: string;
+  name: string;
+  stats: ProjectStats;
+}
+
+export interface RecentProject {
+  root: string;
+  name: string;
+  openedAt: string;
+  exists: boolean;
+}
+
+/** What the grid needs of an image; the viewer fetches the full record. */
+export interface ImageSummary {
+  id: number;
+  name: string;
+  split: Split;
+  labelState: LabelState;
+  defectClass: string | null;
+  hasMask: boolean;
+  width: number;
+  height: number;
+}
+
+export interface ImageList {
+  items: ImageSummary[];
+  classes: string[];
+}
+
+export interface ApiResults {
+  'app.info': AppInfo;
+  'project.recent': RecentProject[];
+  'project.current': ProjectInfo | null;
+  'project.create': ProjectInfo;
+  'project.open': ProjectInfo;
+  'project.createDemo': ProjectInfo;
+  'project.close': null;
+  'project.stats': ProjectStats;
+  'images.list': ImageList;
+  'images.get': ImageRecord;
+  'images.label': ImageRecord;
+  'import.start': { jobId: string };
+  'import.cancel': { cancelled: boolean };
+}
+
+export interface ApiEvents {
+  'import.progress': ImportProgress & { jobId: string };
+  'import.finished': { jobId: string; report: ImportReport | null; error: string | null };
+  /** The open project changed (opened, closed, labels or images changed). */
+  'project.changed': ProjectInfo | null;
+}
+export type EventName = keyof ApiEvents;
+
+export type FileKind = 'thumbnail' | 'image' | 'mask';
+
+/** The renderer's view of the services, whatever the transport. */
+export interface WorkbenchApi {
+  call<C extends Channel>(channel: C, input: ApiInput<C>): Promise<ApiResults[C]>;
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+  fileUrl(kind: FileKind, id: number, version?: string | number): string;
+}
+
+/** An error as it crosses a transport: a stable code and a message for people. */
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.hasOwn(API, name);
+}
