@@ -1,19 +1,17 @@
+// Electron build (where Electron is installed): main and preload bundled for Node, the renderer with the same
+// config browser mode uses.
 import { resolve } from 'node:path';
-import react from '@vitejs/plugin-react';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import renderer from './vite.renderer.config';
 
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/main/electron/index.ts') } } },
+    build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/electron/index.ts') } } },
   },
   preload: {
-    plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') } } },
+    plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],
+    build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') } } },
   },
-  renderer: {
-    root: resolve(__dirname, 'src/renderer'),
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
-    plugins: [react()],
-  },
+  renderer,
 });

@@ -1,27 +1,22 @@
-// npm start: opens the Electron window where Electron is installed. Electron's binary download needs the internet,
-// so offline installs (and CI) have none; there the app will run in browser mode once the app shell exists.
+// npm start: the desktop window where Electron is installed; elsewhere (Electron's binary download needs the
+// internet, so offline installs have none) the same app in browser mode, served on 127.0.0.1.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-let electron = null;
+let electronBinary = null;
 try {
-  electron = require('electron');
+  const found = require('electron');
+  if (typeof found === 'string' && existsSync(found)) electronBinary = found;
 } catch {
-  electron = null;
+  electronBinary = null;
 }
-if (typeof electron === 'string') {
-  const child = spawn(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'dev'], { stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code ?? 1));
-} else {
-  process.stdout.write(
-    [
-      'Electron is not installed here (its binary download needs the internet; npm skipped it).',
-      'The desktop window and browser mode come with the app shell. Until then, work with the dwb command line:',
-      '  npx dwb init ~/inspection/my-line',
-      '  npx dwb import <folder of images> --project ~/inspection/my-line',
-      '  npx dwb stats --project ~/inspection/my-line',
-      '',
-    ].join('\n'),
-  );
-}
+
+const [command, args] = electronBinary
+  ? [process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'dev']]
+  : [process.execPath, ['bin/dwb.js', 'serve', ...process.argv.slice(2)]];
+if (!electronBinary) process.stdout.write('Electron is not installed here; starting browser mode.\n');
+const child = spawn(command, args, { stdio: 'inherit' });
+child.on('exit', (code) => process.exit(code ?? 1));
+process.on('SIGINT', () => child.kill('SIGINT'));

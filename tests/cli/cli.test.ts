@@ -72,6 +72,26 @@ describe('dwb', () => {
   it('lists its commands in --help', async () => {
     const help = await dwb(['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['init', 'import', 'stats', 'bench']) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['init', 'import', 'stats', 'demo', 'serve', 'bench']) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('demo: generates a few hundred surface images with scratches, spots, dents and their masks', async () => {
+    const dir = path.join(await tempDir(), 'demo');
+    const result = await dwb(['demo', dir, '--json']);
+    expect(result.code).toBe(0);
+    const info = onlyJson(result);
+    expect(info.stats.images).toBe(225);
+    expect(info.stats.classes).toEqual({ dent: 25, scratch: 25, spot: 25 });
+    expect(info.stats.splits.test).toEqual({ normal: 30, anomalous: 75, unlabeled: 0, masks: 75 });
+    expect(info.stats.splits.train.normal + info.stats.splits.val.normal).toBe(120);
+    // the same seed gives the same images
+    const again = onlyJson(await dwb(['demo', path.join(path.dirname(dir), 'demo2'), '--json']));
+    const shas = async (root: string) => {
+      const db = new Database(path.join(root, 'project.sqlite'), { readonly: true });
+      const rows = db.prepare('SELECT sha256 FROM images ORDER BY sha256').pluck().all();
+      db.close();
+      return rows;
+    };
+    expect(await shas(again.root)).toEqual(await shas(info.root));
   });
 });

@@ -23,6 +23,10 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
   const [error, setError] = useState<string | null>(null);
   const columns = useRef(1);
+  // a project created from a folder opens with its import ready to start
+  useEffect(() => {
+    if (importFrom) setImportOpen(true);
+  }, [importFrom]);
   const viewer = useRef<ViewerHandle>(null);
 
   const load = useCallback(async () => {
