@@ -1,10 +1,11 @@
 import { benchTrainingStep, measureFmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
+import { benchGrid } from '../../bench/gridBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine'] as const;
+const SECTIONS = ['import', 'engine', 'grid'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step), and a full SuperSimpleNet-sized one. */
@@ -13,7 +14,7 @@ const LARGER = { batch: 16, channels: 1536, size: 28, head: 1024 };
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'measure import throughput and memory, and training-step speed (figures, not pass/fail)',
+  summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
   usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--json]`,
   examples: ['npm run bench', 'npm run bench -- import --images 500 --json', 'npm run bench -- engine --json'],
   options: { images: { type: 'string' }, provider: { type: 'string' }, json: { type: 'boolean' } },
@@ -25,9 +26,21 @@ export const benchCommand: Command = {
     const results: Record<string, unknown> = {};
     if (section === undefined || section === 'import') results.import = await importSection(values, ctx);
     if (section === undefined || section === 'engine') results.engine = await engineSection(values, ctx);
+    if (section === undefined || section === 'grid') results.grid = await gridSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
+
+async function gridSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const r = await benchGrid({ images: 20_000, chromium: process.env.DWB_CHROMIUM ?? '/usr/bin/chromium' }, ctx.err);
+  if (!values.json) {
+    ctx.out(
+      `grid: ${r.images} images in browser mode: first thumbnails ${r.openToFirstThumbnailsMs} ms after Open; ` +
+        `scrolling ${r.scrolledRows} rows at 3,000 px/s: frame time median ${r.frameMsMedian.toFixed(1)} ms, 95th percentile ${r.frameMsP95.toFixed(1)} ms (${r.frames} frames)\n`,
+    );
+  }
+  return r;
+}
 
 async function importSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
   const images = values.images === undefined ? 2000 : Number(values.images);
