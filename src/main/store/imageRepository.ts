@@ -13,18 +13,11 @@ import type { ImageSummary } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 import type { Catalog } from './catalog.js';
 
-export interface NewImage {
-  sha256: string;
-  originalName: string;
-  sourcePath: string;
-  width: number;
-  height: number;
-  channels: number;
-  bitDepth: number;
-  format: ImageFormat;
-  fileSize: number;
-  split: Split;
-}
+/** What an import knows of an image before it is catalogued. */
+export type NewImage = Pick<
+  ImageRecord,
+  'sha256' | 'originalName' | 'sourcePath' | 'width' | 'height' | 'channels' | 'bitDepth' | 'format' | 'fileSize' | 'split'
+>;
 
 /** An image-level label; a pixel mask travels beside it as a StoredMask. */
 export interface Label {

@@ -83,6 +83,18 @@ function reduction(op: string): PrimitiveSpec {
   };
 }
 
+function globalPool(op: string): PrimitiveSpec {
+  return {
+    arity: 1,
+    differentiable: true,
+    infer(inputs) {
+      const x = inputs[0]!;
+      if (x.rank !== 4) fail(op, inputs, 'needs NCHW input');
+      return { shape: [x.shape[0]!, x.shape[1]!, 1, 1], dtype: sameFloat(op, inputs) };
+    },
+  };
+}
+
 function conv2dShape(op: string, inputs: readonly Tensor[], outChannels: number, inChannelsOfWeight: number, pad: number): Shape {
   const [x, w] = inputs as [Tensor, Tensor];
   if (x.rank !== 4 || w.rank !== 4) fail(op, inputs, 'needs NCHW input and a 4-d weight');
@@ -190,24 +202,8 @@ export const PRIMITIVES: Record<string, PrimitiveSpec> = {
   ReduceSum: reduction('ReduceSum'),
   ReduceMean: reduction('ReduceMean'),
   ReduceMax: reduction('ReduceMax'),
-  GlobalAveragePool: {
-    arity: 1,
-    differentiable: true,
-    infer(inputs) {
-      const x = inputs[0]!;
-      if (x.rank !== 4) fail('GlobalAveragePool', inputs, 'needs NCHW input');
-      return { shape: [x.shape[0]!, x.shape[1]!, 1, 1], dtype: sameFloat('GlobalAveragePool', inputs) };
-    },
-  },
-  GlobalMaxPool: {
-    arity: 1,
-    differentiable: true,
-    infer(inputs) {
-      const x = inputs[0]!;
-      if (x.rank !== 4) fail('GlobalMaxPool', inputs, 'needs NCHW input');
-      return { shape: [x.shape[0]!, x.shape[1]!, 1, 1], dtype: sameFloat('GlobalMaxPool', inputs) };
-    },
-  },
+  GlobalAveragePool: globalPool('GlobalAveragePool'),
+  GlobalMaxPool: globalPool('GlobalMaxPool'),
   AveragePool: {
     arity: 1,
     differentiable: true,
