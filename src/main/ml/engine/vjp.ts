@@ -74,10 +74,15 @@ export const VJP: Record<string, VjpRule> = {
   Log: (g, _y, [x]) => [op.div(g, x!)],
   Abs: (g, _y, [x]) => [op.mul(g, op.sign(x!))],
   Sqrt: (g, y) => [op.div(op.mul(g, 0.5), y)],
-  // relu through a comparison, so the gradient at exactly 0 is 0 (as torch)
-  Relu: (g, _y, [x]) => [op.where(op.greater(x!, 0), g, zero(g))],
+  // Slopes as float masks from a comparison rather than Where, which ONNX Runtime runs several times slower:
+  // relu'(x) = [x > 0] (0 at x = 0, as torch); leaky'(x) = max([x > 0], α) ∈ {α, 1} for α < 1 (α at 0, as torch).
+  Relu: (g, _y, [x]) => [op.mul(g, op.cast(op.greater(x!, 0), g.dtype))],
   Sigmoid: (g, y) => [op.mul(g, op.mul(y, op.sub(1, y)))],
-  LeakyRelu: (g, _y, [x], attrs) => [op.where(op.greater(x!, 0), g, op.mul(g, attrs.alpha as number))],
+  LeakyRelu: (g, _y, [x], attrs) => {
+    const alpha = attrs.alpha as number;
+    if (!(alpha < 1)) return [op.where(op.greater(x!, 0), g, op.mul(g, alpha))];
+    return [op.mul(g, op.maximum(op.cast(op.greater(x!, 0), g.dtype), alpha))];
+  },
   Clip: (g, _y, [x], attrs) => {
     const inside = op.where(op.less(x!, attrs.min as number), zero(g), g);
     return [op.where(op.greater(x!, attrs.max as number), zero(g), inside)];
