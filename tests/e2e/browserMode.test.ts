@@ -49,8 +49,15 @@ describe.skipIf(!datasetsAvailable())('browser mode, end to end', () => {
     await expect.poll(() => page.locator(`[data-image-id="${id}"]`).getAttribute('data-label')).toBe('normal');
     await expect.poll(() => h.workbench.current().images.get(Number(id))!.labelState).toBe('normal');
 
+    // the buttons do the same as the keys
+    await thumbs.nth(4).click();
+    const second = await thumbs.nth(4).getAttribute('data-image-id');
+    await page.getByTestId('label-unlabeled').click();
+    await expect.poll(() => page.locator(`[data-image-id="${second}"]`).getAttribute('data-label')).toBe('unlabeled');
+
     await page.reload();
     await page.locator(`[data-image-id="${id}"]`).waitFor();
+    expect(await page.locator(`[data-image-id="${second}"]`).getAttribute('data-label')).toBe('unlabeled');
     expect(await page.locator(`[data-image-id="${id}"]`).getAttribute('data-label')).toBe('normal');
     expect(h.workbench.current().images.history(Number(id)).map((e) => [e.labelState, e.source])).toEqual([
       ['anomalous', 'import'],

@@ -1,7 +1,7 @@
 // The main screen of an open project: filters and counters on the left, the thumbnail grid (or the viewer) in the
 // middle. All keys go through the command registry; labelling updates the grid at once and the store in the
 // background.
-import { Alert, AppBar, Box, Button, Divider, Snackbar, Toolbar, Typography } from '@mui/material';
+import { Alert, AppBar, Box, Button, ButtonGroup, Divider, Snackbar, Toolbar, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ImageFilter, ImageSummary, ProjectInfo } from '../../../shared/api';
 import type { LabelState } from '../../../shared/domain';
@@ -109,6 +109,17 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           <Typography variant="body2" color="text.secondary" data-testid="shown-count">
             {items.length} images shown{current ? ` — selected: ${current.name}` : ''}
           </Typography>
+          <ButtonGroup size="small" sx={{ mt: 1 }} disabled={!current} aria-label="label the selected image">
+            <Button color="success" variant={current?.labelState === 'normal' ? 'contained' : 'outlined'} onClick={() => void label('normal')} data-testid="label-normal">
+              Normal (N)
+            </Button>
+            <Button color="error" variant={current?.labelState === 'anomalous' ? 'contained' : 'outlined'} onClick={() => void label('anomalous')} data-testid="label-anomalous">
+              Anomalous (A)
+            </Button>
+            <Button variant={current?.labelState === 'unlabeled' ? 'contained' : 'outlined'} onClick={() => void label('unlabeled')} data-testid="label-unlabeled">
+              None (U)
+            </Button>
+          </ButtonGroup>
           <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1, whiteSpace: 'pre-line' }}>
             {WORKSPACE_COMMANDS.map((c) => `${c.keys.map((k) => (k === ' ' ? 'Space' : k.length === 1 ? k.toUpperCase() : k)).join(' / ')}: ${c.label}`).join('\n')}
           </Typography>
