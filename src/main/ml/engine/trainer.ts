@@ -7,7 +7,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { out, type TrainingArtifacts } from './compile.js';
 import { initialValue } from './init.js';
 import { lrInputName, STEP_INPUT } from './optim.js';
-import { createSession, type ProviderAttempt, type RuntimeSession, type SessionOptions } from './runtime.js';
+import { createSession, type ExecutionProvider, type ProviderAttempt, type RuntimeSession, type SessionOptions } from './runtime.js';
 import { sizeOf } from './shape.js';
 
 export interface StepResult {
@@ -67,7 +67,7 @@ export class Trainer {
     return new Trainer(artifacts, train, null, options, options.checkpoint ?? { seed: options.seed ?? 0 });
   }
 
-  get provider(): string {
+  get provider(): ExecutionProvider {
     return this.train.provider;
   }
 
@@ -119,7 +119,7 @@ export class Trainer {
 
   /** Losses and outputs of the eval graph (running statistics, no update) on a batch. */
   async evaluate(batch: Batch): Promise<Record<string, FloatArray>> {
-    this.evalSession ??= await createSession(this.artifacts.eval.bytes, { ...this.sessionOptions, providers: [this.train.provider as 'cpu'] });
+    this.evalSession ??= await createSession(this.artifacts.eval.bytes, { ...this.sessionOptions, providers: [this.train.provider] });
     const feeds: Record<string, ort.Tensor> = {};
     for (const info of this.artifacts.eval.inputs) {
       const slot = info.name.startsWith('param/') || info.name.startsWith('buffer/') ? this.slots.get(info.name.slice(info.name.indexOf('/') + 1)) : undefined;
