@@ -5,17 +5,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { RecentProjects } from '../main/app/recentProjects.js';
 import { Workbench } from '../main/app/workbench.js';
-import { startBridge } from '../main/bridge/server.js';
+import { RENDERER_DIR, startBridge } from '../main/bridge/server.js';
 import { runImport } from '../main/import/importer.js';
 import { planImport } from '../main/import/sources.js';
 import { Project } from '../main/store/project.js';
 import { renderSurface } from '../main/synth/surface.js';
 
-const RENDERER_DIR = fileURLToPath(new URL('../../renderer', import.meta.url));
 
 export interface GridBenchResult {
   images: number;

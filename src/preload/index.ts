@@ -1,9 +1,9 @@
 // The preload script: the only bridge between the sandboxed page and the main process. It exposes call/on for the
 // API's own channels and events, nothing else; never ipcRenderer itself.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { isChannel, type EventName } from '../shared/api.js';
+import { EVENT_NAMES, isChannel, type EventName } from '../shared/api.js';
 
-const EVENTS = new Set<EventName>(['import.progress', 'import.finished', 'project.changed']);
+const EVENTS = new Set<EventName>(EVENT_NAMES);
 
 contextBridge.exposeInMainWorld('dwb', {
   call(channel: string, input: unknown) {

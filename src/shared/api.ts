@@ -114,6 +114,7 @@ export interface ApiEvents {
   'project.changed': ProjectInfo | null;
 }
 export type EventName = keyof ApiEvents;
+export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.finished', 'project.changed'];
 
 export type FileKind = 'thumbnail' | 'image' | 'mask';
 

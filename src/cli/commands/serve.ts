@@ -1,11 +1,8 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Workbench } from '../../main/app/workbench.js';
-import { startBridge } from '../../main/bridge/server.js';
+import { RENDERER_DIR, startBridge } from '../../main/bridge/server.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-
-export const RENDERER_DIR = fileURLToPath(new URL('../../../renderer', import.meta.url));
 
 export const serveCommand: Command = {
   name: 'serve',

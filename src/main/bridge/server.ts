@@ -7,14 +7,17 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { EventName, FileKind } from '../../shared/api.js';
+import { fileURLToPath } from 'node:url';
+import { EVENT_NAMES, type FileKind } from '../../shared/api.js';
 import { dispatch, toApiError } from '../app/dispatch.js';
 import { fileFor } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
 
+/** The built renderer (out/renderer), from this file's place in out/node/main/bridge. */
+export const RENDERER_DIR = fileURLToPath(new URL('../../../renderer', import.meta.url));
+
 const MAX_BODY = 1024 * 1024;
-const EVENTS: EventName[] = ['import.progress', 'import.finished', 'project.changed'];
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -143,7 +146,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 function streamEvents(req: IncomingMessage, res: ServerResponse, workbench: Workbench): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write(': connected\n\n');
-  const unsubscribe = EVENTS.map((event) => workbench.on(event, (payload) => res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)));
+  const unsubscribe = EVENT_NAMES.map((event) => workbench.on(event, (payload) => res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)));
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   req.on('close', () => {
     clearInterval(keepAlive);

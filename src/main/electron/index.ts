@@ -5,12 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
-import type { EventName, FileKind } from '../../shared/api.js';
+import { EVENT_NAMES, type FileKind } from '../../shared/api.js';
 import { dispatch } from '../app/dispatch.js';
 import { fileFor } from '../app/fileAccess.js';
 import { Workbench } from '../app/workbench.js';
 
-const EVENTS: EventName[] = ['import.progress', 'import.finished', 'project.changed'];
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' dwb-file: blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'dwb-file', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -63,7 +62,7 @@ void app.whenReady().then(() => {
     }
     return dispatch(workbench.handlers, channel, input);
   });
-  for (const name of EVENTS) workbench.on(name, (payload) => window?.webContents.send('dwb:event', name, payload));
+  for (const name of EVENT_NAMES) workbench.on(name, (payload) => window?.webContents.send('dwb:event', name, payload));
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

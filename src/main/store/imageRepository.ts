@@ -9,7 +9,7 @@ import type {
   LabelState,
   Split,
 } from '../../shared/domain.js';
-import type { ImageSummary } from '../../shared/api.js';
+import type { ImageFilter, ImageSummary } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 import type { Catalog } from './catalog.js';
 
@@ -32,11 +32,7 @@ export interface StoredMask {
   area: number;
 }
 
-export interface ImageFilter {
-  split?: Split;
-  labelState?: LabelState;
-  defectClass?: string;
-}
+export type { ImageFilter };
 
 interface ImageRow {
   id: number;
