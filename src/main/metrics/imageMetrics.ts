@@ -1,6 +1,7 @@
 // Image-level metrics, exact: every distinct score is a candidate threshold and a part is called anomalous when
 // score ≥ threshold (higher score = more anomalous). A class that is absent makes the metrics that need it NaN.
 import { aurocOfGroups, averagePrecisionOfGroups, f1MaxOfGroups, type GroupedCounts } from './groupedCounts.js';
+import { countBelow } from './sorted.js';
 import { allowedCount, checkPercent, checkScoresAndLabels, type Labels, type Scores } from './validate.js';
 
 /** Scores split by class and sorted ascending, with the tie groups from the highest score down. */
@@ -91,30 +92,6 @@ export interface OperatingPoint {
   badRejected: number;
   /** The number of errors the n % allowed, rounded down: misses of bad images (PG) or false rejects (PB). */
   allowed: number;
-}
-
-/** Count of values in an ascending array strictly below x. */
-export function countBelow(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Count of values in an ascending array at or below x. */
-export function countAtOrBelow(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function pointAt(ranked: RankedScores, threshold: number, allowed: number, rate: 'pg' | 'pb'): OperatingPoint {
