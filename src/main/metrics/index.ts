@@ -34,3 +34,6 @@ export * from './imageMetrics.js';
 export * from './connectedComponents.js';
 export * from './regions.js';
 export * from './pixelAccumulator.js';
+export * from './thresholds.js';
+export * from './pixelThreshold.js';
+export { float32Between, firstFloat32Above, lastFloat32AtOrBelow } from './float32.js';
