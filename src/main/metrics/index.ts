@@ -37,3 +37,4 @@ export * from './pixelAccumulator.js';
 export * from './thresholds.js';
 export * from './pixelThreshold.js';
 export { float32Between, firstFloat32Above, lastFloat32AtOrBelow } from './float32.js';
+export * from './drift.js';
