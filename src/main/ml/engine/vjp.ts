@@ -3,6 +3,7 @@
 // gradient may keep the broadcast shape of the output: the walker in grad.ts sums it back to the input's shape,
 // once, for every op. Rules are written in primitives, so the backward graph is an ordinary graph.
 import { reduceTo } from './broadcastGrad.js';
+import { isFloat } from './dtype.js';
 import type { Attrs, Tensor } from './graph.js';
 import * as op from './ops.js';
 import { sizeOf } from './shape.js';
@@ -88,7 +89,8 @@ export const VJP: Record<string, VjpRule> = {
     return [op.where(op.greater(x!, attrs.max as number), zero(g), inside)];
   },
   Identity: (g) => [g],
-  Cast: (g, _y, [x]) => [op.cast(g, x!.dtype)],
+  // a cast from bool (a mask made by a comparison) is a step function: its input has no gradient
+  Cast: (g, _y, [x]) => [isFloat(x!.dtype) ? op.cast(g, x!.dtype) : null],
   MatMul: (g, _y, [a, b]) => {
     const swapLast = (t: Tensor) => op.transpose(t, [...t.shape.keys()].map((i) => (i === t.rank - 2 ? t.rank - 1 : i === t.rank - 1 ? t.rank - 2 : i)));
     const da = op.matmul(g, swapLast(b!));
