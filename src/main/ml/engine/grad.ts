@@ -36,7 +36,7 @@ export function gradients(loss: Tensor, targets: readonly Tensor[], seed?: Tenso
   const needs = new Set<Tensor>(targets);
   for (const t of order) {
     // a bool or integer tensor (a comparison, a cast to bool) carries no gradient, whatever it depends on
-    if (!needs.has(t) && isFloat(t.dtype) && t.inputs.some((i) => needs.has(i)) && t.op !== 'StopGradient') needs.add(t);
+    if (!needs.has(t) && isFloat(t.dtype) && t.inputs.some((i) => needs.has(i)) && !PRIMITIVES[t.op]?.cutsGradient) needs.add(t);
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, seed ?? op.reshape(op.scalar(loss, 1), loss.shape));

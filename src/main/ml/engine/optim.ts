@@ -71,7 +71,8 @@ export function optimizerUpdate(params: readonly TrainedParam[], config: Optimiz
   if (!first) throw new Error('the optimizer has no parameters to train');
   const graph = first.value.graph;
   const dtype = first.value.dtype;
-  const step = graph.input(STEP_INPUT, [], dtype);
+  // the model may have declared it already (ModelBuilder.stepCounter, for per-step noise)
+  const step = graph.inputs.get(STEP_INPUT) ?? graph.input(STEP_INPUT, [], dtype);
   const groups = new Map<string, TrainedParam[]>();
   for (const p of params) groups.set(p.group, [...(groups.get(p.group) ?? []), p]);
 

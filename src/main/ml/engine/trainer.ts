@@ -125,6 +125,7 @@ export class Trainer {
     for (const info of this.artifacts.eval.inputs) {
       const slot = info.name.startsWith('param/') || info.name.startsWith('buffer/') ? this.slots.get(info.name.slice(info.name.indexOf('/') + 1)) : undefined;
       if (slot) feeds[info.name] = slot.buffers[this.current];
+      else if (info.name === STEP_INPUT) feeds[info.name] = new ort.Tensor(info.dtype as 'float32', info.dtype === 'float64' ? Float64Array.of(this.stepCount) : Float32Array.of(this.stepCount), []);
       else if (info.name in batch) feeds[info.name] = new ort.Tensor(info.dtype as 'float32', batch[info.name]!, info.shape);
       else throw new Error(`the batch has no "${info.name}" (shape [${info.shape.join(', ')}])`);
     }
