@@ -78,6 +78,7 @@ export const CASES: Record<string, Case[]> = {
     { name: '3×3 no padding', inputs: [s([1, 2, 5, 5]), s([3, 2, 3, 3])], build: (x, w) => op.conv2d(x!, w!, undefined, 0) },
     { name: '1×1 (matrix-product path)', inputs: [s([2, 3, 4, 4]), s([5, 3, 1, 1]), s([5])], build: (x, w, b) => op.conv2d(x!, w!, b!, 0) },
     { name: '5×5 padding 2', inputs: [s([1, 2, 6, 6]), s([2, 2, 5, 5])], build: (x, w) => op.conv2d(x!, w!, undefined, 2) },
+    { name: '5×5 padding 1, batch 2', inputs: [s([2, 2, 6, 7]), s([3, 2, 5, 5])], build: (x, w) => op.conv2d(x!, w!, undefined, 1) },
   ],
   ConvTranspose: [
     { name: '3×3 padding 1', inputs: [s([2, 3, 4, 4]), s([3, 2, 3, 3])], build: (x, w) => op.convTranspose2d(x!, w!, 1) },
