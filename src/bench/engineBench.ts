@@ -14,7 +14,7 @@ import { compileTraining } from '../main/ml/engine/compile.js';
 import { Graph } from '../main/ml/engine/graph.js';
 import { toModelProto } from '../main/ml/engine/onnx/serialize.js';
 import { createSession } from '../main/ml/engine/runtime.js';
-import { convWeightGradient } from '../main/ml/engine/vjp.js';
+import { convInputGradient, convWeightGradient } from '../main/ml/engine/vjp.js';
 import type { ModelDefinition } from '../main/ml/engine/model.js';
 import type { FloatArray } from '../main/ml/engine/dtype.js';
 import { convBn, fromChannelMajor, linear, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
@@ -221,11 +221,14 @@ export interface ConvGradientResult extends ConvGradientSize {
   forwardGflops: number;
   /** GFLOP/s of the weight gradient per formulation (median of the runs). */
   weightGradientGflops: Partial<Record<'gemm' | 'conv', number>>;
+  /** GFLOP/s of the input gradient per formulation ('conv' in the options stands for ORT's ConvTranspose). */
+  inputGradientGflops: Partial<Record<'gemm' | 'convTranspose', number>>;
 }
 
 /**
- * The weight gradient of a "same" k×k convolution (the SuperSimpleNet classification head's 5×5, 1537→128) in
- * each formulation, against the forward convolution at the same size: GFLOP/s of useful work.
+ * The weight and input gradients of a "same" k×k convolution (the SuperSimpleNet classification head's 5×5,
+ * 1537→128) in each formulation ('gemm', the engine's; 'conv', the convolution ops ONNX Runtime has for them), against
+ * the forward convolution at the same size: GFLOP/s of useful work.
  */
 export async function benchConvWeightGradient(
   size: ConvGradientSize,
@@ -275,5 +278,12 @@ export async function benchConvWeightGradient(
       output: convWeightGradient(gr.input('x', xShape, 'float32'), gr.input('g', gShape, 'float32'), wShape, pad, formulation),
     }));
   }
-  return { ...size, gflop, forwardGflops, weightGradientGflops };
+  const inputGradientGflops: ConvGradientResult['inputGradientGflops'] = {};
+  for (const formulation of options.formulations.map((f) => (f === 'conv' ? 'convTranspose' : f))) {
+    inputGradientGflops[formulation] = await time(`input gradient (${formulation})`, (gr) => ({
+      inputs: ['g', 'w'],
+      output: convInputGradient(gr.input('g', gShape, 'float32'), gr.input('w', wShape, 'float32'), pad, formulation),
+    }));
+  }
+  return { ...size, gflop, forwardGflops, weightGradientGflops, inputGradientGflops };
 }

@@ -95,6 +95,7 @@ async function engineSection(values: Record<string, string | boolean | undefined
     line(`SuperSimpleNet step, ${SUPERSIMPLENET.batch} images doubled to ${2 * SUPERSIMPLENET.batch}, ${SUPERSIMPLENET.channels}×${SUPERSIMPLENET.size}×${SUPERSIMPLENET.size}, both heads`, superSimpleNet);
     ctx.out(`  cls conv ${CLS_CONV.kernel}×${CLS_CONV.kernel} ${CLS_CONV.inChannels}→${CLS_CONV.outChannels}, batch ${CLS_CONV.batch} at ${CLS_CONV.size}×${CLS_CONV.size}: forward ${clsConv.forwardGflops.toFixed(1)} GFLOP/s${percent(clsConv.forwardGflops)}`);
     for (const [f, g] of Object.entries(clsConv.weightGradientGflops)) ctx.out(`; weight gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(g)}`);
+    for (const [f, g] of Object.entries(clsConv.inputGradientGflops)) ctx.out(`; input gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(g)}`);
     ctx.out('\n');
     const failed = feasibility.attempts.filter((a) => !a.ok);
     if (failed.length) ctx.out(`  providers that did not load: ${failed.map((a) => `${a.provider} (${a.error})`).join('; ')}\n`);
@@ -117,6 +118,8 @@ async function engineSection(values: Record<string, string | boolean | undefined
       forwardRatio: share(clsConv.forwardGflops),
       weightGradientGflops: clsConv.weightGradientGflops,
       weightGradientRatio: Object.fromEntries(Object.entries(clsConv.weightGradientGflops).map(([f, g]) => [f, share(g)])),
+      inputGradientGflops: clsConv.inputGradientGflops,
+      inputGradientRatio: Object.fromEntries(Object.entries(clsConv.inputGradientGflops).map(([f, g]) => [f, share(g)])),
     },
     peaks: measured.map((p) => p.gflops),
     ...(peak ? { peakThreads: peak.threads, peakIsa: peak.isa, peakLanes: peak.lanes, peakChains: peak.chains } : { peakError: (peaks[0] as { error: string }).error }),

@@ -33,10 +33,26 @@ function keptShape(x: Tensor, axes: number[]): number[] {
 const swapNC = (t: Tensor) => op.transpose(t, [1, 0, 2, 3]);
 
 /**
+ * The output gradient g [N,O,H',W'] placed at every kernel offset (dy, dx) on a zero canvas of the padded input's
+ * size, channel-major: one tensor per kernel row, [kw·O, N·Hp·Wp] with rows ordered (dx, o). A tap at (dy, dx)
+ * pairs canvas position (y+dy, x+dx) with g[y, x], exactly the padded-input element that output position reads, so
+ * both gradients of a k×k convolution become matrix products with these (see below). Only the small gradient is
+ * copied per tap; the big input is laid out once.
+ */
+function shiftedGradientRows(g: Tensor, kh: number, kw: number): Tensor[] {
+  const gcm = swapNC(g);
+  const o = g.shape[1]!;
+  return Array.from({ length: kh }, (_, dy) => {
+    const taps = Array.from({ length: kw }, (_, dx) => op.pad(gcm, [0, 0, dy, dx, 0, 0, kh - 1 - dy, kw - 1 - dx]));
+    return op.reshape(op.concat(taps, 0), [kw * o, -1]);
+  });
+}
+
+/**
  * Weight gradient of a stride-1 convolution of x [N,C,H,W] giving g [N,O,H',W']: [O, C, kh, kw]. `formulation`
  * exists for the benchmark that compares them; the default is the fastest measured.
  */
-export function convWeightGradient(x: Tensor, g: Tensor, weightShape: readonly number[], pad: number, formulation: 'gemm' | 'conv' = 'gemm'): Tensor {
+export function convWeightGradient(x: Tensor, g: Tensor, weightShape: readonly number[], pad: number, formulation: 'gemm' | 'conv' = 'gemm', rows?: Tensor[]): Tensor {
   const [o, c, kh, kw] = weightShape as [number, number, number, number];
   if (kh === 1 && kw === 1 && pad === 0) {
     // 1×1: one matrix product over every position, dW = G·Xᵀ with positions as the inner dimension. Measured
@@ -46,29 +62,38 @@ export function convWeightGradient(x: Tensor, g: Tensor, weightShape: readonly n
     return op.reshape(op.gemm(g2, x2, { transB: true }), [o, c, 1, 1]);
   }
   // k×k as a convolution of the input with the output gradient, batch as channels: ONNX Runtime runs it with a
-  // feature-map-sized kernel at a quarter of the forward convolution's speed (kept for the benchmark)
+  // feature-map-sized kernel at a fifth of the matrix-product speed below (kept for the benchmark)
   if (formulation === 'conv') return swapNC(op.conv2d(swapNC(x), swapNC(g), undefined, pad));
-  // k×k as matrix products: dW[o,c,dy,dx] = Σ g[n,o,y,x]·xp[n,c,y+dy,x+dx] over the padded input xp. Placing g at
-  // offset (dy, dx) on a zero canvas of xp's size turns every tap into one product over (n, y, x) with xp itself, so
-  // the big input is laid out once (channel-major) and only the small gradient is copied per tap. One Gemm per
-  // kernel row keeps the shifted copies to kw·O channels at a time. The canvas' zeros cost (H+2p)(W+2p)/(H'W')
-  // more multiply-adds (27% for 32×32 maps and a 5×5 kernel), far less than ORT's kernel-sized convolution loses.
+  // k×k: dW[o,c,dy,dx] = Σ g[n,o,y,x]·xp[n,c,y+dy,x+dx] over the padded input xp = Σ tap(dy,dx)·xp over the
+  // canvas: one Gemm per kernel row against xp laid out channel-major once. The canvas' zeros cost
+  // (H'+kh-1)(W'+kw-1)/(H'W') more multiply-adds (27% for 32×32 maps and a 5×5 kernel), far less than ORT's
+  // kernel-sized convolution loses.
   const xp = pad ? op.pad(x, [0, 0, pad, pad, 0, 0, pad, pad]) : x;
   const xcm = op.reshape(swapNC(xp), [c, -1]);
-  const gcm = swapNC(g);
-  const rows: Tensor[] = [];
-  for (let dy = 0; dy < kh; dy++) {
-    const taps: Tensor[] = [];
-    for (let dx = 0; dx < kw; dx++) taps.push(op.pad(gcm, [0, 0, dy, dx, 0, 0, kh - 1 - dy, kw - 1 - dx]));
-    rows.push(op.gemm(op.reshape(op.concat(taps, 0), [kw * o, -1]), xcm, { transB: true }));
-  }
-  return op.transpose(op.reshape(op.concat(rows, 0), [kh, kw, o, c]), [2, 3, 0, 1]);
+  const products = (rows ?? shiftedGradientRows(g, kh, kw)).map((row) => op.gemm(row, xcm, { transB: true }));
+  return op.transpose(op.reshape(op.concat(products, 0), [kh, kw, o, c]), [2, 3, 0, 1]);
 }
 
-/** Input gradient of a stride-1 convolution: the transposed convolution of g with the same weight. */
-function convInputGradient(g: Tensor, w: Tensor, pad: number): Tensor {
-  if (w.shape[2] === 1 && w.shape[3] === 1 && pad === 0) return op.conv2d(g, swapNC(w));
-  return op.convTranspose2d(g, w, pad);
+/**
+ * Input gradient of a stride-1 convolution. k×k: the gradient of the padded input is Σ over taps of w(dy,dx)ᵀ·tap,
+ * one Gemm per kernel row accumulated through Gemm's addend, then the padding is cropped; measured faster than
+ * ONNX Runtime's ConvTranspose (`formulation` 'convTranspose', kept for the benchmark).
+ */
+export function convInputGradient(g: Tensor, w: Tensor, pad: number, formulation: 'gemm' | 'convTranspose' = 'gemm', rows?: Tensor[]): Tensor {
+  const [o, c, kh, kw] = w.shape as [number, number, number, number];
+  if (kh === 1 && kw === 1 && pad === 0) return op.conv2d(g, swapNC(w));
+  if (formulation === 'convTranspose') return op.convTranspose2d(g, w, pad);
+  const [n, , ho, wo] = g.shape as [number, number, number, number];
+  const [hp, wp] = [ho + kh - 1, wo + kw - 1];
+  let canvas: Tensor | undefined;
+  (rows ?? shiftedGradientRows(g, kh, kw)).forEach((row, dy) => {
+    // w[:, :, dy, :] as [C, kw·O], columns ordered (dx, o) like the row's taps
+    const wRow = op.reshape(op.transpose(op.reshape(op.slice(w, 2, dy, dy + 1), [o, c, kw]), [1, 2, 0]), [c, kw * o]);
+    canvas = op.gemm(wRow, row, canvas ? { c: canvas } : {});
+  });
+  let dxp = op.reshape(canvas!, [c, n, hp, wp]);
+  if (pad) dxp = op.slice(op.slice(dxp, 2, pad, hp - pad), 3, pad, wp - pad);
+  return swapNC(dxp);
 }
 
 export const VJP: Record<string, VjpRule> = {
@@ -126,7 +151,10 @@ export const VJP: Record<string, VjpRule> = {
   },
   Conv: (g, _y, [x, w, b], attrs) => {
     const pad = attrs.pad as number;
-    const grads = [convInputGradient(g, w!, pad), convWeightGradient(x!, g, w!.shape, pad)];
+    const [kh, kw] = [w!.shape[2]!, w!.shape[3]!];
+    // both gradients of a k×k convolution use the same shifted copies of g: build them once
+    const rows = kh === 1 && kw === 1 && pad === 0 ? undefined : shiftedGradientRows(g, kh, kw);
+    const grads = [convInputGradient(g, w!, pad, 'gemm', rows), convWeightGradient(x!, g, w!.shape, pad, 'gemm', rows)];
     return b ? [...grads, op.reduceSum(g, [0, 2, 3])] : grads;
   },
   ConvTranspose: (g, _y, [x, w], attrs) => {

@@ -1,0 +1,61 @@
+// Both gradients of a k×k convolution run as matrix products with shifted copies of the output gradient (see
+// vjp.ts), not as a convolution with a feature-map-sized kernel (weight) or a ConvTranspose (input), which ONNX
+// Runtime runs at a fifth and about half of the products' speed. Their values are checked against float64 finite
+// differences in gradients.test.ts; here, the graph's structure, and float32 agreement with the convolution
+// formulations on ONNX Runtime's own kernels.
+import ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { Graph, topologicalOrder } from '../../src/main/ml/engine/graph.js';
+import { gradients } from '../../src/main/ml/engine/grad.js';
+import { toModelProto } from '../../src/main/ml/engine/onnx/serialize.js';
+import * as op from '../../src/main/ml/engine/ops.js';
+import { convInputGradient, convWeightGradient } from '../../src/main/ml/engine/vjp.js';
+import { seededRandom } from '../../src/main/util/random.js';
+
+describe('weight gradient of a k×k convolution', () => {
+  it('has no convolution in its backward pass (no feature-map-sized kernel, no ConvTranspose)', () => {
+    const g = new Graph();
+    const x = g.input('x', [4, 6, 12, 12], 'float32');
+    const w = g.input('w', [3, 6, 5, 5], 'float32');
+    const y = op.conv2d(x, w, undefined, 2);
+    const grads = gradients(op.reduceSum(op.mul(y, y)), [x, w]);
+    const backward = topologicalOrder([grads.get(x)!, grads.get(w)!]).filter((t) => t !== y && (t.op === 'Conv' || t.op === 'ConvTranspose'));
+    expect(backward.map(String)).toEqual([]);
+  });
+
+  it('matches the convolution formulations in float32 on ONNX Runtime (5×5, padding 2, and 3×3 without padding)', async () => {
+    for (const [kernel, pad] of [[5, 2], [3, 0]] as const) {
+      const g = new Graph();
+      const [n, c, o, size] = [3, 7, 5, 11];
+      const out = size + 2 * pad - kernel + 1;
+      const x = g.input('x', [n, c, size, size], 'float32');
+      const dy = g.input('dy', [n, o, out, out], 'float32');
+      const w = g.input('w', [o, c, kernel, kernel], 'float32');
+      const shape = [o, c, kernel, kernel];
+      const bytes = toModelProto({
+        name: 'dw',
+        outputs: [
+          { name: 'gemm', tensor: convWeightGradient(x, dy, shape, pad, 'gemm') },
+          { name: 'conv', tensor: convWeightGradient(x, dy, shape, pad, 'conv') },
+          { name: 'dx_gemm', tensor: convInputGradient(dy, w, pad, 'gemm') },
+          { name: 'dx_transpose', tensor: convInputGradient(dy, w, pad, 'convTranspose') },
+        ],
+      });
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const random = seededRandom(kernel);
+      const values = (count: number) => Float32Array.from({ length: count }, () => random() * 2 - 1);
+      const r = await session.run({
+        x: new ort.Tensor('float32', values(n * c * size * size), [n, c, size, size]),
+        dy: new ort.Tensor('float32', values(n * o * out * out), [n, o, out, out]),
+        w: new ort.Tensor('float32', values(o * c * kernel * kernel), shape),
+      });
+      expect(r.gemm!.dims).toEqual(shape);
+      expect(r.dx_gemm!.dims).toEqual([n, c, size, size]);
+      for (const [mine, theirs] of [['gemm', 'conv'], ['dx_gemm', 'dx_transpose']] as const) {
+        const [a, b] = [r[mine]!.data as Float32Array, r[theirs]!.data as Float32Array];
+        const scale = Math.max(...b.map(Math.abs));
+        a.forEach((v, i) => expect(Math.abs(v - b[i]!) / scale, `${mine} ${i}`).toBeLessThan(1e-5));
+      }
+    }
+  });
+});
