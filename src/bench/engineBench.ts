@@ -222,7 +222,7 @@ export interface ConvGradientResult extends ConvGradientSize {
   /** GFLOP/s of the weight gradient per formulation (median of the runs). */
   weightGradientGflops: Partial<Record<'gemm' | 'conv', number>>;
   /** GFLOP/s of the input gradient per formulation ('conv' in the options stands for ORT's ConvTranspose). */
-  inputGradientGflops: Partial<Record<'gemm' | 'convTranspose', number>>;
+  inputGradientGflops: Partial<Record<'flippedConv' | 'gemm' | 'convTranspose', number>>;
 }
 
 /**
@@ -279,7 +279,8 @@ export async function benchConvWeightGradient(
     }));
   }
   const inputGradientGflops: ConvGradientResult['inputGradientGflops'] = {};
-  for (const formulation of options.formulations.map((f) => (f === 'conv' ? 'convTranspose' : f))) {
+  // the engine's input gradient, then for a comparison ('conv' asked) ORT's ConvTranspose and the shifted-copy Gemms
+  for (const formulation of options.formulations.includes('conv') ? (['flippedConv', 'convTranspose', 'gemm'] as const) : (['flippedConv'] as const)) {
     inputGradientGflops[formulation] = await time(`input gradient (${formulation})`, (gr) => ({
       inputs: ['g', 'w'],
       output: convInputGradient(gr.input('g', gShape, 'float32'), gr.input('w', wShape, 'float32'), pad, formulation),

@@ -74,15 +74,25 @@ export function convWeightGradient(x: Tensor, g: Tensor, weightShape: readonly n
   return op.transpose(op.reshape(op.concat(products, 0), [kh, kw, o, c]), [2, 3, 0, 1]);
 }
 
+/** The kernel turned by 180° and its channel axes swapped: [O, C, kh, kw] → [C, O, kh, kw]. */
+function flippedKernel(w: Tensor): Tensor {
+  const reverse = (t: Tensor, axis: number) => op.concat(Array.from({ length: t.shape[axis]! }, (_, i) => op.slice(t, axis, t.shape[axis]! - 1 - i, t.shape[axis]! - i)), axis);
+  return swapNC(reverse(reverse(w, 2), 3));
+}
+
 /**
- * Input gradient of a stride-1 convolution. k×k: the gradient of the padded input is Σ over taps of w(dy,dx)ᵀ·tap,
- * one Gemm per kernel row accumulated through Gemm's addend, then the padding is cropped; measured faster than
- * ONNX Runtime's ConvTranspose (`formulation` 'convTranspose', kept for the benchmark).
+ * Input gradient of a stride-1 convolution. k×k with padding p ≤ k−1: the correlation of g with the flipped,
+ * channel-swapped kernel at padding k−1−p, an ordinary forward convolution (O → C channels), which ONNX Runtime runs
+ * faster than its ConvTranspose or than products with the shifted gradient copies ('convTranspose', 'gemm': all
+ * three measured, kept for the benchmark; 'gemm' also covers larger paddings).
  */
-export function convInputGradient(g: Tensor, w: Tensor, pad: number, formulation: 'gemm' | 'convTranspose' = 'gemm', rows?: Tensor[]): Tensor {
+export function convInputGradient(g: Tensor, w: Tensor, pad: number, formulation: 'flippedConv' | 'gemm' | 'convTranspose' = 'flippedConv', rows?: Tensor[]): Tensor {
   const [o, c, kh, kw] = w.shape as [number, number, number, number];
   if (kh === 1 && kw === 1 && pad === 0) return op.conv2d(g, swapNC(w));
   if (formulation === 'convTranspose') return op.convTranspose2d(g, w, pad);
+  if (formulation === 'flippedConv' && kh === kw && pad <= kh - 1) return op.conv2d(g, flippedKernel(w), undefined, kh - 1 - pad);
+  // Σ over taps of w(dy,dx)ᵀ·tap onto the padded input's canvas, one Gemm per kernel row accumulated through
+  // Gemm's addend, then the padding cropped
   const [n, , ho, wo] = g.shape as [number, number, number, number];
   const [hp, wp] = [ho + kh - 1, wo + kw - 1];
   let canvas: Tensor | undefined;
@@ -151,10 +161,7 @@ export const VJP: Record<string, VjpRule> = {
   },
   Conv: (g, _y, [x, w, b], attrs) => {
     const pad = attrs.pad as number;
-    const [kh, kw] = [w!.shape[2]!, w!.shape[3]!];
-    // both gradients of a k×k convolution use the same shifted copies of g: build them once
-    const rows = kh === 1 && kw === 1 && pad === 0 ? undefined : shiftedGradientRows(g, kh, kw);
-    const grads = [convInputGradient(g, w!, pad, 'gemm', rows), convWeightGradient(x!, g, w!.shape, pad, 'gemm', rows)];
+    const grads = [convInputGradient(g, w!, pad), convWeightGradient(x!, g, w!.shape, pad)];
     return b ? [...grads, op.reduceSum(g, [0, 2, 3])] : grads;
   },
   ConvTranspose: (g, _y, [x, w], attrs) => {
