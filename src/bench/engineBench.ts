@@ -40,7 +40,12 @@ export interface FmaPeak {
  * Compiles (once, cached by source hash) and runs the FMA peak program on every core. It picks the widest vector
  * unit at run time; `isa` (or the DWB_FMA_ISA environment variable) forces a narrower one.
  */
-export async function measureFmaPeak(log: (s: string) => void, isa = process.env.DWB_FMA_ISA): Promise<FmaPeak | { error: string }> {
+export async function measureFmaPeak(
+  log: (s: string) => void,
+  isa = process.env.DWB_FMA_ISA,
+  /** Runs (the best is kept) and iterations per run; a quick reading next to each timed run takes 1 × 2·10⁷. */
+  { runs = 3, iterations = 150_000_000 }: { runs?: number; iterations?: number } = {},
+): Promise<FmaPeak | { error: string }> {
   const source = await readFile(FMA_SOURCE);
   const dir = path.join(os.tmpdir(), 'dwb-bench-native');
   const binary = path.join(dir, `fma_peak-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`);
@@ -54,13 +59,13 @@ export async function measureFmaPeak(log: (s: string) => void, isa = process.env
     }
   }
   const threads = os.availableParallelism();
-  log(`measuring the FMA peak on ${threads} threads…\n`);
+  if (runs > 1) log(`measuring the FMA peak on ${threads} threads…\n`);
   // the best of three runs: the peak is what the hardware can do, not an average over interruptions
   let best: FmaPeak | null = null;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < runs; i++) {
     let stdout: string;
     try {
-      ({ stdout } = await run(binary, [String(threads), '150000000', ...(isa ? [isa] : [])]));
+      ({ stdout } = await run(binary, [String(threads), String(iterations), ...(isa ? [isa] : [])]));
     } catch (error) {
       const out = (error as { stdout?: string }).stdout;
       return { error: out ? (JSON.parse(out) as { error: string }).error : (error as Error).message.split('\n')[0]! };
@@ -70,6 +75,36 @@ export async function measureFmaPeak(log: (s: string) => void, isa = process.env
   }
   return best!;
 }
+
+/**
+ * A quick FMA-peak reading for pairing with one timed run: on a shared machine the share of the cores a process gets
+ * drifts within seconds, so each run is compared with the peak read just before and just after it (the higher).
+ */
+export type PeakProbe = () => Promise<number | null>;
+
+export function fmaPeakProbe(log: (s: string) => void, isa?: string): PeakProbe {
+  return async () => {
+    const r = await measureFmaPeak(log, isa, { runs: 1, iterations: 20_000_000 });
+    return 'gflops' in r ? r.gflops : null;
+  };
+}
+
+/** Times `once` `runs` times, each between two peak readings: median ms and the median of the per-run ratios. */
+async function timedAgainstPeak(runs: number, once: () => Promise<unknown>, peak?: PeakProbe): Promise<{ times: number[]; ratios: number[] }> {
+  const times: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const before = peak ? await peak() : null;
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+    const after = peak ? await peak() : null;
+    if (before !== null && after !== null) ratios.push(1000 / times.at(-1)! / Math.max(before, after));
+  }
+  return { times, ratios };
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export interface StepModelSize {
   batch: number;
@@ -156,32 +191,43 @@ export interface StepBenchResult {
   stepMs: number;
   bestStepMs: number;
   gflops: number;
+  /** Median over the steps of GFLOP/s ÷ the FMA peak read next to that step (null without a peak probe). */
+  ratio: number | null;
   steps: number;
 }
 
+export interface StepBenchOptions {
+  steps: number;
+  providers?: ExecutionProvider[];
+  peak?: PeakProbe;
+}
+
 /** Times the train step of a model on one fixed batch (after two warm-up steps). */
-async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult> {
+async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult> {
   const artifacts = compileTraining(model, { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
   const trainer = await Trainer.create(artifacts, { seed: 1, ...(options.providers ? { providers: options.providers } : {}) });
   log(`${label} on ${trainer.provider}: warming up…\n`);
   for (let i = 0; i < 2; i++) await trainer.trainStep(batch, 1e-4);
-  const times: number[] = [];
-  for (let i = 0; i < options.steps; i++) {
-    const start = performance.now();
-    await trainer.trainStep(batch, 1e-4);
-    times.push(performance.now() - start);
-  }
+  const { times, ratios } = await timedAgainstPeak(options.steps, () => trainer.trainStep(batch, 1e-4), options.peak);
   await trainer.release();
-  times.sort((a, b) => a - b);
-  const stepMs = times[Math.floor(times.length / 2)]!;
+  const stepMs = median(times);
   const gflopPerStep = artifacts.trainStep.matmulFlops / 1e9;
-  return { provider: trainer.provider, attempts: trainer.attempts, gflopPerStep, stepMs, bestStepMs: times[0]!, gflops: gflopPerStep / (stepMs / 1000), steps: options.steps };
+  return {
+    provider: trainer.provider,
+    attempts: trainer.attempts,
+    gflopPerStep,
+    stepMs,
+    bestStepMs: Math.min(...times),
+    gflops: gflopPerStep / (stepMs / 1000),
+    ratio: ratios.length ? median(ratios) * gflopPerStep : null,
+    steps: options.steps,
+  };
 }
 
 const uniformValues = (random: () => number, count: number) => Float32Array.from({ length: count }, () => random() * 2 - 1);
 const binaryValues = (random: () => number, count: number, p: number) => Float32Array.from({ length: count }, () => (random() < p ? 1 : 0));
 
-export async function benchTrainingStep(size: StepModelSize, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult & StepModelSize> {
+export async function benchTrainingStep(size: StepModelSize, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult & StepModelSize> {
   const random = seededRandom(2);
   const batch = {
     features: uniformValues(random, size.batch * size.channels * size.size * size.size),
@@ -192,7 +238,7 @@ export async function benchTrainingStep(size: StepModelSize, options: { steps: n
 }
 
 /** The SuperSimpleNet training step (batch doubled, both heads, the k×k classification conv). */
-export async function benchSuperSimpleNetStep(size: SuperSimpleNetStepSize, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult & SuperSimpleNetStepSize> {
+export async function benchSuperSimpleNetStep(size: SuperSimpleNetStepSize, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult & SuperSimpleNetStepSize> {
   const random = seededRandom(2);
   const n2 = 2 * size.batch;
   const maps = n2 * size.size * size.size;
@@ -221,8 +267,10 @@ export interface ConvGradientResult extends ConvGradientSize {
   forwardGflops: number;
   /** GFLOP/s of the weight gradient per formulation (median of the runs). */
   weightGradientGflops: Partial<Record<'gemm' | 'conv', number>>;
-  /** GFLOP/s of the input gradient per formulation ('conv' in the options stands for ORT's ConvTranspose). */
+  /** GFLOP/s of the input gradient per formulation. */
   inputGradientGflops: Partial<Record<'flippedConv' | 'gemm' | 'convTranspose', number>>;
+  /** Each figure above ÷ the FMA peak read next to its runs (median over runs), by the same keys. */
+  ratios: { forward: number | null; weightGradient: Record<string, number | null>; inputGradient: Record<string, number | null> };
 }
 
 /**
@@ -232,7 +280,7 @@ export interface ConvGradientResult extends ConvGradientSize {
  */
 export async function benchConvWeightGradient(
   size: ConvGradientSize,
-  options: { runs: number; formulations: readonly ('gemm' | 'conv')[] },
+  options: { runs: number; formulations: readonly ('gemm' | 'conv')[]; peak?: PeakProbe },
   log: (s: string) => void,
 ): Promise<ConvGradientResult> {
   const { batch, inChannels, outChannels, size: hw, kernel } = size;
@@ -254,18 +302,15 @@ export async function benchConvWeightGradient(
     const { session } = await createSession(toModelProto({ name, outputs: [{ name: 'y', tensor: output }] }), { providers: ['cpu'] });
     const feed = Object.fromEntries(inputs.map((i) => [i, feeds[i as keyof typeof feeds]]));
     await session.run(feed); // warm-up: allocations, kernel selection
-    const times: number[] = [];
-    for (let i = 0; i < options.runs; i++) {
-      const start = performance.now();
-      await session.run(feed);
-      times.push(performance.now() - start);
-    }
+    const { times, ratios } = await timedAgainstPeak(options.runs, () => session.run(feed), options.peak);
     await session.release();
-    times.sort((a, b) => a - b);
-    const ms = times[Math.floor(times.length / 2)]!;
-    log(`  ${name}: ${ms.toFixed(0)} ms, ${(gflop / (ms / 1000)).toFixed(1)} GFLOP/s\n`);
+    const ms = median(times);
+    const ratio = ratios.length ? median(ratios) * gflop : null;
+    log(`  ${name}: ${ms.toFixed(0)} ms, ${(gflop / (ms / 1000)).toFixed(1)} GFLOP/s${ratio === null ? '' : `, ${(ratio * 100).toFixed(0)}% of the peak read beside it`}\n`);
+    ratioOf.set(name, ratio);
     return gflop / (ms / 1000);
   };
+  const ratioOf = new Map<string, number | null>();
   log(`conv ${kernel}×${kernel} ${inChannels}→${outChannels} on ${batch}×${hw}×${hw} (${gflop.toFixed(0)} GFLOP per pass):\n`);
   const forwardGflops = await time('forward', (gr) => ({
     inputs: ['x', 'w'],
@@ -286,5 +331,10 @@ export async function benchConvWeightGradient(
       output: convInputGradient(gr.input('g', gShape, 'float32'), gr.input('w', wShape, 'float32'), pad, formulation),
     }));
   }
-  return { ...size, gflop, forwardGflops, weightGradientGflops, inputGradientGflops };
+  const ratios = {
+    forward: ratioOf.get('forward') ?? null,
+    weightGradient: Object.fromEntries(Object.keys(weightGradientGflops).map((f) => [f, ratioOf.get(`weight gradient (${f})`) ?? null])),
+    inputGradient: Object.fromEntries(Object.keys(inputGradientGflops).map((f) => [f, ratioOf.get(`input gradient (${f})`) ?? null])),
+  };
+  return { ...size, gflop, forwardGflops, weightGradientGflops, inputGradientGflops, ratios };
 }

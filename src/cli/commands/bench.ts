@@ -1,4 +1,4 @@
-import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
+import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
@@ -71,31 +71,31 @@ async function engineSection(values: Record<string, string | boolean | undefined
   const isa = typeof values['fma-isa'] === 'string' ? values['fma-isa'] : undefined;
   const formulations = (typeof values['conv-formulations'] === 'string' ? values['conv-formulations'] : 'gemm').split(',');
   for (const f of formulations) if (!FORMULATIONS.includes(f as never)) throw new UsageError(`unknown weight-gradient formulation "${f}"; use ${FORMULATIONS.join(', ')}`);
-  const withProviders = (steps: number) => ({ steps, ...(providers ? { providers } : {}) });
-  // the peak is measured right before each benchmark and the best kept: on a shared machine the cores' speed
-  // drifts, and the ratio should compare figures taken in the same minutes
+  // the peak is measured at the start and the end (the best is the machine's peak), and a quick reading is taken
+  // beside every timed run: on a shared machine the share of the cores a process gets drifts within seconds, so each
+  // ratio compares a run with the peak read next to it
+  const probe = fmaPeakProbe(ctx.err, isa);
+  const withProviders = (steps: number) => ({ steps, peak: probe, ...(providers ? { providers } : {}) });
   const peaks = [await measureFmaPeak(ctx.err, isa)];
-  const feasibility = await benchTrainingStep(FEASIBILITY, withProviders(20), ctx.err);
-  peaks.push(await measureFmaPeak(ctx.err, isa));
+  const feasibility = await benchTrainingStep(FEASIBILITY, withProviders(10), ctx.err);
   const superSimpleNet = await benchSuperSimpleNetStep(SUPERSIMPLENET, withProviders(3), ctx.err);
-  peaks.push(await measureFmaPeak(ctx.err, isa));
-  const clsConv = await benchConvWeightGradient(CLS_CONV, { runs: 1, formulations: formulations as (typeof FORMULATIONS)[number][] }, ctx.err);
+  const clsConv = await benchConvWeightGradient(CLS_CONV, { runs: 2, formulations: formulations as (typeof FORMULATIONS)[number][], peak: probe }, ctx.err);
   peaks.push(await measureFmaPeak(ctx.err, isa));
   const measured = peaks.filter((p): p is FmaPeak => 'gflops' in p);
   const peak = measured.length ? measured.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : null;
   const peakGflops = peak?.gflops ?? null;
-  const share = (gflops: number) => (peakGflops ? gflops / peakGflops : null);
-  const ratio = (r: StepBenchResult) => share(r.gflops);
-  const percent = (gflops: number) => (peakGflops ? `, ${((gflops / peakGflops) * 100).toFixed(0)}% of peak` : '');
+  const ratio = (r: StepBenchResult) => r.ratio;
+  const percent = (share: number | null | undefined) => (share === null || share === undefined ? '' : `, ${(share * 100).toFixed(0)}% of peak`);
   if (!values.json) {
     ctx.out(`engine: FMA peak ${peak ? `${peak.gflops.toFixed(1)} GFLOP/s float32 on ${peak.threads} threads (${peak.isa}, ${peak.chains} chains of ${peak.lanes} floats)` : (peaks[0] as { error: string }).error}\n`);
+    ctx.out('  (each % compares a run with the FMA peak read just before and after it)\n');
     const line = (label: string, r: StepBenchResult) =>
-      ctx.out(`  ${label} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ${r.stepMs.toFixed(1)} ms median (best ${r.bestStepMs.toFixed(1)}), ${r.gflops.toFixed(1)} GFLOP/s${percent(r.gflops)}\n`);
+      ctx.out(`  ${label} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ${r.stepMs.toFixed(1)} ms median (best ${r.bestStepMs.toFixed(1)}), ${r.gflops.toFixed(1)} GFLOP/s${percent(r.ratio)}\n`);
     line(`train step ${FEASIBILITY.batch}×${FEASIBILITY.channels}×${FEASIBILITY.size}×${FEASIBILITY.size}, head ${FEASIBILITY.head}`, feasibility);
     line(`SuperSimpleNet step, ${SUPERSIMPLENET.batch} images doubled to ${2 * SUPERSIMPLENET.batch}, ${SUPERSIMPLENET.channels}×${SUPERSIMPLENET.size}×${SUPERSIMPLENET.size}, both heads`, superSimpleNet);
-    ctx.out(`  cls conv ${CLS_CONV.kernel}×${CLS_CONV.kernel} ${CLS_CONV.inChannels}→${CLS_CONV.outChannels}, batch ${CLS_CONV.batch} at ${CLS_CONV.size}×${CLS_CONV.size}: forward ${clsConv.forwardGflops.toFixed(1)} GFLOP/s${percent(clsConv.forwardGflops)}`);
-    for (const [f, g] of Object.entries(clsConv.weightGradientGflops)) ctx.out(`; weight gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(g)}`);
-    for (const [f, g] of Object.entries(clsConv.inputGradientGflops)) ctx.out(`; input gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(g)}`);
+    ctx.out(`  cls conv ${CLS_CONV.kernel}×${CLS_CONV.kernel} ${CLS_CONV.inChannels}→${CLS_CONV.outChannels}, batch ${CLS_CONV.batch} at ${CLS_CONV.size}×${CLS_CONV.size}: forward ${clsConv.forwardGflops.toFixed(1)} GFLOP/s${percent(clsConv.ratios.forward)}`);
+    for (const [f, g] of Object.entries(clsConv.weightGradientGflops)) ctx.out(`; weight gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(clsConv.ratios.weightGradient[f])}`);
+    for (const [f, g] of Object.entries(clsConv.inputGradientGflops)) ctx.out(`; input gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(clsConv.ratios.inputGradient[f])}`);
     ctx.out('\n');
     const failed = feasibility.attempts.filter((a) => !a.ok);
     if (failed.length) ctx.out(`  providers that did not load: ${failed.map((a) => `${a.provider} (${a.error})`).join('; ')}\n`);
@@ -115,11 +115,11 @@ async function engineSection(values: Record<string, string | boolean | undefined
       size: CLS_CONV,
       gflopPerPass: clsConv.gflop,
       forwardGflops: clsConv.forwardGflops,
-      forwardRatio: share(clsConv.forwardGflops),
+      forwardRatio: clsConv.ratios.forward,
       weightGradientGflops: clsConv.weightGradientGflops,
-      weightGradientRatio: Object.fromEntries(Object.entries(clsConv.weightGradientGflops).map(([f, g]) => [f, share(g)])),
+      weightGradientRatio: clsConv.ratios.weightGradient,
       inputGradientGflops: clsConv.inputGradientGflops,
-      inputGradientRatio: Object.fromEntries(Object.entries(clsConv.inputGradientGflops).map(([f, g]) => [f, share(g)])),
+      inputGradientRatio: clsConv.ratios.inputGradient,
     },
     peaks: measured.map((p) => p.gflops),
     ...(peak ? { peakThreads: peak.threads, peakIsa: peak.isa, peakLanes: peak.lanes, peakChains: peak.chains } : { peakError: (peaks[0] as { error: string }).error }),
