@@ -1,15 +1,15 @@
 // Thumbnails for the grid: the longest side at most THUMBNAIL_SIZE, 8-bit sRGB JPEG. Making one decodes every pixel
 // of the source, which is also how an import proves a file is intact.
 import { mkdir, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ImageFormat } from '../../shared/domain.js';
+import { temporaryName } from '../store/leftovers.js';
 import { ImageDecodeError, openImage } from './decode.js';
 
 export const THUMBNAIL_SIZE = 256;
 
 export async function writeThumbnail(source: string, format: ImageFormat, target: string): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${randomBytes(6).toString('hex')}.part`);
+  const temp = path.join(path.dirname(target), temporaryName('.'));
   await mkdir(path.dirname(target), { recursive: true });
   try {
     const image = await openImage(source, format);
