@@ -1,7 +1,7 @@
 // Opens a project's SQLite catalog: refuses a damaged catalog (empty, not SQLite, failing SQLite's quick check) and
 // one from a newer workbench before writing anything, then sets WAL and foreign keys and applies the numbered
 // migrations, each in its own transaction.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { explainFault, faultCode, ProjectError } from '../../shared/errors.js';
@@ -24,7 +24,9 @@ export function openCatalog(file: string, options: OpenCatalogOptions = {}): Cat
   try {
     db = new Database(file, { fileMustExist: !options.create, readonly: options.readonly ?? false });
   } catch (error) {
+    if (options.create) throw error; // the creator explains it, naming the project rather than a temporary file
     throw (
+      whyNotWritable(file) ??
       explainFault(error, { path: file }) ??
       new ProjectError(
         'catalog-unreadable',
@@ -61,8 +63,23 @@ export function openCatalog(file: string, options: OpenCatalogOptions = {}): Cat
     return db;
   } catch (error) {
     db.close();
-    throw explainFault(error, { path: file }) ?? error;
+    if (error instanceof ProjectError || options.create) throw error;
+    throw (options.readonly ? null : whyNotWritable(file)) ?? explainFault(error, { path: file }) ?? error;
   }
+}
+
+/** SQLite says only "unable to open database file" for a read-only folder or disk: find out which it is. */
+function whyNotWritable(file: string): Error | null {
+  for (const target of [path.dirname(file), file]) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      if (faultCode(error) === 'ENOENT') continue;
+      const fault = explainFault(error, { path: target });
+      return fault && new ProjectError('project-read-only', `${fault.message.replace(/:.*$/, '')}: the workbench must write the catalog ${file} to open the project; make it writable, or copy the project folder to a writable disk`);
+    }
+  }
+  return null;
 }
 
 const SQLITE_HEADER = 'SQLite format 3\0';
