@@ -40,7 +40,7 @@ export class Workbench {
       (this.handlers as Record<string, (input: unknown) => Promise<unknown>>)[channel] = (input) =>
         handler(input).catch((error: unknown) => {
           this.noteDamage(error);
-          throw error;
+          throw explained(error, this.project ? { path: this.project.layout.root } : {});
         });
     }
   }
