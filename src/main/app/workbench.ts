@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { ApiEvents, AppInfo, EventName, ProjectInfo } from '../../shared/api.js';
 import { explained, faultCode, InputError, ProjectError } from '../../shared/errors.js';
 import { damaged } from '../store/catalog.js';
+import { checkProject } from '../store/check.js';
 import { writeDemoDataset } from '../demo/demoDataset.js';
 import { runImport } from '../import/importer.js';
 import { planImport } from '../import/sources.js';
@@ -155,6 +156,12 @@ export class Workbench {
       );
       this.emit('project.changed', this.info(project));
       return record;
+    },
+    'project.check': async ({ dir, repair }) => {
+      const root = dir ?? this.current().layout.root;
+      const report = await checkProject(root, { repair: repair ?? false });
+      if (repair && this.project?.layout.root === report.root) this.emit('project.changed', this.info(this.project));
+      return report;
     },
     'import.start': async ({ source, layout }) => this.startImport(source, layout),
     'import.cancel': async ({ jobId }) => {
