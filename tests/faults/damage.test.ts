@@ -1,8 +1,7 @@
 // Issue 14, "destroys or hides damage": each case from the probe, run through the real CLI on real files. None of
 // these may lose or hide what is stored; each must say what is wrong and what to do.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dwb, onlyJson } from '../helpers/cli.js';
@@ -19,6 +18,8 @@ function oneLineError(result: { code: number | null; stdout: string; stderr: str
   expect(lines[0]).toMatch(pattern);
   expect(lines[0]).not.toMatch(/unexpected error|ZodError|please report/);
 }
+
+const messageOf = async (response: Response) => ((await response.json()) as { error: { message: string } }).error.message;
 
 async function projectWithImages(dir: string, count = 2): Promise<string> {
   for (let i = 0; i < count; i++) await writeSurface(path.join(dir, 'src', `${i}.png`), { seed: i + 1 });
@@ -83,26 +84,26 @@ describe('damage is never made worse nor hidden', () => {
       const fileOf = (i: number) => workbench.current().imagePath(images[i]!);
       expect((await get('image', images[0]!.id)).status).toBe(200);
 
-      await writeFile(fileOf(1), 'x').then(() => undefined);
-      await import('node:fs/promises').then((fs) => fs.rm(fileOf(1)));
+      await rm(fileOf(1));
       const missing = await get('image', images[1]!.id);
       expect(missing.status).toBe(404);
-      expect((await missing.json()).error.message).toMatch(/file .* is missing: restore the project from a backup copy, or run "dwb check --project .* --repair"/);
+      expect(await messageOf(missing)).toMatch(/file .* is missing: restore the project from a backup copy, or run "dwb check --project .* --repair"/);
 
-      await import('node:fs/promises').then(async (fs) => (await fs.rm(fileOf(2)), await fs.mkdir(fileOf(2))));
+      await rm(fileOf(2));
+      await mkdir(fileOf(2));
       const folder = await get('image', images[2]!.id);
       expect(folder.status).toBe(409);
-      expect((await folder.json()).error.message).toMatch(/is not a file/);
+      expect(await messageOf(folder)).toMatch(/is not a file/);
 
       const handle = await open(fileOf(3), 'r+');
       await handle.write(Buffer.from([0x42]), 0, 1, 60); // one byte inside the pixel data, size unchanged
       await handle.close();
       const changed = await get('image', images[3]!.id);
       expect(changed.status).toBe(409);
-      expect((await changed.json()).error.message).toMatch(/has changed: its bytes no longer match their SHA-256/);
+      expect(await messageOf(changed)).toMatch(/has changed: its bytes no longer match their SHA-256/);
 
       const thumbnail = workbench.current().thumbnailPath(images[0]!);
-      await import('node:fs/promises').then((fs) => fs.rm(thumbnail));
+      await rm(thumbnail);
       const remade = await get('thumbnail', images[0]!.id);
       expect(remade.status).toBe(200);
       expect(remade.headers.get('content-type')).toBe('image/jpeg');
