@@ -166,6 +166,8 @@ export interface ProjectCheckReport {
   ok: boolean;
   repair: boolean;
   catalogOk: boolean;
+  /** False when the catalog's rows cannot be read at all; the stored files were then hashed against their names. */
+  rowsReadable: boolean;
   images: number;
   masks: number;
   /** Files whose bytes were hashed against their names. */

@@ -22,7 +22,8 @@ export const checkCommand: Command = {
     const left = report.problems.filter((p) => !p.repaired);
     const fixed = report.problems.length - left.length;
     ctx.out(
-      `${report.ok ? 'ok' : 'PROBLEMS'}: ${report.root}: catalog ${report.catalogOk ? 'intact' : 'DAMAGED'}, ${report.images} images and ${report.masks} masks, ` +
+      `${report.ok ? 'ok' : 'PROBLEMS'}: ${report.root}: catalog ${report.catalogOk ? 'intact' : 'DAMAGED'}, ` +
+        (report.rowsReadable ? `${report.images} images and ${report.masks} masks, ` : 'its rows cannot be read, so the stored files were checked against their names alone: ') +
         `${report.filesHashed} files hashed in ${formatDuration(report.elapsedSeconds)}; ` +
         `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} found${report.repair ? `, ${fixed} repaired` : ''}\n`,
     );
@@ -31,7 +32,7 @@ export const checkCommand: Command = {
       for (const p of problems.slice(0, 20)) ctx.out(`  ${p.repaired ? 'repaired' : 'not repaired'}: ${p.message}\n`);
       if (problems.length > 20) ctx.out(`  … and ${problems.length - 20} more (see --json)\n`);
     }
-    if (!report.ok && !report.repair && left.some((p) => !p.kind.startsWith('catalog') && !p.kind.startsWith('mask'))) {
+    if (!report.ok && !report.repair && report.rowsReadable && left.some((p) => !p.kind.startsWith('catalog') && !p.kind.startsWith('mask'))) {
       ctx.out(`run "dwb check --project ${report.root} --repair" to fix what can be fixed\n`);
     }
   },

@@ -3,7 +3,7 @@
 // killed processes. With repair: thumbnails are made again, an image whose original still sits where it was
 // imported from (with the same hash) is copied back, leftovers and orphan files are removed, interrupted import
 // runs are marked. A damaged catalog is never written to; it can only be restored from a copy.
-import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CheckProblem, ProjectCheckReport } from '../../shared/api.js';
@@ -47,9 +47,24 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
   let db: Catalog | null = null;
   try {
     db = new Database(layout.catalog, { readonly: true, fileMustExist: true });
-    const integrity = (db.pragma('integrity_check(50)') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    // integrity_check also compares every index with its table; where damage stops it, quick_check still lists pages
+    let integrity: string[];
+    try {
+      integrity = (db.pragma('integrity_check(50)') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } catch {
+      integrity = (db.pragma('quick_check(50)') as { quick_check: string }[]).map((r) => r.quick_check);
+    }
     if (!(integrity.length === 1 && integrity[0] === 'ok')) {
-      for (const line of integrity) catalogProblem('catalog-damaged', `SQLite's integrity check: ${line}`);
+      const tables = new Map<number, string>();
+      try {
+        for (const r of db.prepare('SELECT rootpage, name FROM sqlite_master').all() as { rootpage: number; name: string }[]) tables.set(r.rootpage, r.name);
+      } catch {
+        // the schema itself is unreadable: the tree numbers stay as they are
+      }
+      for (const line of integrity) {
+        const text = line.replace(/\*\*\* in database main \*\*\*\s*/g, '').replace(/\s*\n\s*/g, ' ').replace(/Tree (\d+)/g, (all, n: string) => (tables.has(Number(n)) ? `${all} (${tables.get(Number(n))})` : all));
+        catalogProblem('catalog-damaged', `SQLite's integrity check: ${text}`);
+      }
     }
     const keys = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
     for (const k of keys.slice(0, 50)) catalogProblem('catalog-foreign-key', `row ${k.rowid} of ${k.table} names a ${k.parent} row that does not exist`);
@@ -58,25 +73,46 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
   }
   const catalogOk = problems.length === 0;
   if (!catalogOk) {
-    problems.forEach((p) => (p.message += '; restore project.sqlite from a backup copy of the project (the image files are checked below)'));
+    problems.forEach((p) => (p.message += '; restore project.sqlite from a backup copy of the project'));
   }
 
   let images: ImageRow[] = [];
   let masks: string[] = [];
+  let rowsReadable = db !== null;
   try {
     if (db) {
       images = db.prepare('SELECT id, sha256, format, file_size, source_path FROM images ORDER BY id').all() as ImageRow[];
       masks = db.prepare('SELECT sha256 FROM masks ORDER BY sha256').pluck().all() as string[];
     }
   } catch (error) {
+    rowsReadable = false;
     catalogProblem('catalog-damaged', `the list of images cannot be read from the catalog (${(error as Error).message}); restore project.sqlite from a backup copy`);
   }
 
   const imageStore = new BlobStore(layout.images);
   const maskStore = new BlobStore(layout.masks);
-  const total = images.length + masks.length;
   let done = 0;
   let filesHashed = 0;
+
+  if (!rowsReadable) {
+    // without the catalog's rows, the files still carry their hashes in their names: check them on their own, so
+    // a restored catalog can be trusted to find intact files
+    const files = [...(await storeFiles(layout.images)), ...(await storeFiles(layout.masks))];
+    await inParallel(files, options.concurrency ?? 4, async (file) => {
+      const actual = await hashFile(file.path).catch(() => null);
+      filesHashed++;
+      options.onProgress?.(++done, files.length);
+      if (actual?.sha256 === file.sha256) return;
+      problems.push({
+        kind: file.store === layout.images ? 'image-damaged' : 'mask-damaged',
+        path: file.path,
+        message: `the stored file ${path.relative(layout.root, file.path)} ${actual ? BLOB_PROBLEM_TEXT['wrong-hash'] : 'cannot be read'}: restore it from a backup copy of the project`,
+        repaired: false,
+      });
+    });
+  }
+
+  const total = images.length + masks.length;
   const tick = () => options.onProgress?.(++done, total);
 
   await inParallel(images, options.concurrency ?? 4, async (image) => {
@@ -173,12 +209,26 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
     ok: problems.every((p) => p.repaired),
     repair,
     catalogOk,
+    rowsReadable,
     images: images.length,
     masks: masks.length,
     filesHashed,
     problems,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Every blob file in a store, with the hash its name promises. */
+async function storeFiles(store: string): Promise<{ store: string; path: string; sha256: string }[]> {
+  const found: { store: string; path: string; sha256: string }[] = [];
+  for (const shard of await readdir(store).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+    for (const name of await readdir(path.join(store, shard)).catch(() => [] as string[])) {
+      const sha256 = /^([0-9a-f]{64})\.[a-z]+$/.exec(name)?.[1];
+      if (sha256) found.push({ store, path: path.join(store, shard, name), sha256 });
+    }
+  }
+  return found;
 }
 
 /** A thumbnail is derived data, so it is checked only for being a non-empty JPEG. */
