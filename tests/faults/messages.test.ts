@@ -73,6 +73,10 @@ describe('faults of paths and disks are said in words', () => {
     oneLineError(await dwb(['init', path.join(dir, 'n'.repeat(300))]), /is too long for the file system: choose a shorter folder path or name/);
   });
 
+  it('a place the user may not write (sysfs) says permission denied, with the path', async () => {
+    oneLineError(await dwbWithin(['init', '/sys/newproj'], 15_000), /^dwb init: (permission denied for \/sys\/newproj: choose a place you may read and write|\/sys\/newproj is on a read-only disk)/);
+  });
+
   it('a catalog that is a link to /dev/null, or not a database, is refused as damaged', async () => {
     const dir = await tempDir();
     const project = path.join(dir, 'p');
