@@ -1,7 +1,7 @@
 // Opens a project's SQLite catalog: refuses a damaged catalog (empty, not SQLite, failing SQLite's quick check) and
 // one from a newer workbench before writing anything, then sets WAL and foreign keys and applies the numbered
 // migrations, each in its own transaction.
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { explainFault, faultCode, ProjectError } from '../../shared/errors.js';
@@ -125,8 +125,25 @@ function refuseDamagedFile(file: string): void {
   if (header.toString('latin1') !== SQLITE_HEADER) throw damaged(file, 'it is not an SQLite database (its first bytes were overwritten or another file stands in its place)');
 }
 
+/**
+ * Where the last clean quick check is remembered: the catalog file's identity, size and mtime then. A catalog
+ * unchanged since (and with no write-ahead log to replay) need not be read whole again; any write to it, ours or
+ * not, changes the mtime and brings the full check back. Damage that keeps size and mtime (a failing disk) is left
+ * to `dwb check`.
+ */
+const checkedStampOf = (file: string) => `${file}-checked`;
+
+function fileStamp(file: string): string | null {
+  const info = statSync(file, { throwIfNoEntry: false });
+  const wal = statSync(`${file}-wal`, { throwIfNoEntry: false });
+  if (!info || (wal && wal.size > 0)) return null;
+  return JSON.stringify({ ino: info.ino, size: info.size, mtimeMs: info.mtimeMs });
+}
+
 /** SQLite's quick check: every page and b-tree well formed (not index contents); linear in the catalog's size. */
 function quickCheck(db: Catalog, file: string): void {
+  const before = fileStamp(file);
+  if (before !== null && readStamp(checkedStampOf(file)) === before) return;
   let problems: string[];
   try {
     problems = (db.pragma('quick_check(20)') as { quick_check: string }[]).map((r) => r.quick_check);
@@ -135,7 +152,10 @@ function quickCheck(db: Catalog, file: string): void {
     if (code?.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw damaged(file, `SQLite cannot read it (${(error as Error).message})`);
     throw error;
   }
-  if (problems.length === 1 && problems[0] === 'ok') return;
+  if (problems.length === 1 && problems[0] === 'ok') {
+    if (before !== null && fileStamp(file) === before) writeStamp(checkedStampOf(file), before);
+    return;
+  }
   throw damaged(file, `SQLite's quick check found ${problems.length >= 20 ? '20 or more' : problems.length} problem${problems.length === 1 ? '' : 's'}, first: ${problems[0]}`);
 }
 
@@ -150,3 +170,19 @@ function applyMigrations(db: Catalog, migrations: readonly Migration[], from: nu
 }
 
 export { LATEST_SCHEMA_VERSION };
+
+function readStamp(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function writeStamp(file: string, stamp: string): void {
+  try {
+    writeFileSync(file, stamp);
+  } catch {
+    // a read-only folder: the next open checks again
+  }
+}
