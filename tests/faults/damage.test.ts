@@ -39,6 +39,9 @@ describe('damage is never made worse nor hidden', () => {
 
   it('a catalog with one page overwritten by random bytes is refused at open, for reads and writes', async () => {
     const project = await projectWithImages(await tempDir());
+    // a clean open remembers the catalog passed its check; the overwrite below must still be found
+    expect((await dwb(['stats', '--project', project])).code).toBe(0);
+    expect(existsSync(`${catalogOf(project)}-checked`)).toBe(true);
     const before = await readFile(catalogOf(project));
     await overwritePage(catalogOf(project), 3);
     const damaged = await readFile(catalogOf(project));
