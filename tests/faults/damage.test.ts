@@ -59,6 +59,14 @@ describe('damage is never made worse nor hidden', () => {
     expect(onlyJson(await dwb(['init', project, '--name', 'Line 3', '--json'])).name).toBe('Line 3');
   });
 
+  it('what a creation killed part-way leaves (a temporary catalog, empty store folders) does not block a retry', async () => {
+    const project = path.join(await tempDir(), 'p');
+    for (const folder of ['images', 'masks']) await mkdir(path.join(project, folder), { recursive: true });
+    await writeFile(path.join(project, '.project.sqlite.creating-0a1b2c3d'), 'half a catalog');
+    expect(onlyJson(await dwb(['init', project, '--json'])).name).toBe('p');
+    expect((await readdir(project)).sort()).toEqual(['images', 'masks', 'project.sqlite', 'project.sqlite-checked', 'thumbnails']);
+  });
+
   it('dwb init on a full disk leaves no half-made project, and a retry after freeing space works', async (context) => {
     const disk = mountSmallDisk(256);
     if (!disk) return (console.warn(NO_MOUNT_WARNING), context.skip());

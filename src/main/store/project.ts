@@ -17,7 +17,7 @@ import { readSettings, writeSettings, type ProjectSettings } from './settings.js
 import { projectStats } from './stats.js';
 
 export const FILE_EXTENSION: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', bmp: 'bmp', tiff: 'tif' };
-
+const STORE_FOLDERS = new Set(['images', 'masks', 'thumbnails']);
 
 /** A project's name as given, trimmed; the folder's name when none is given. */
 function projectName(given: string | undefined, root: string): string {
@@ -59,10 +59,14 @@ export class Project {
       if (existsSync(layout.catalog)) {
         throw new ProjectError('project-exists', `${layout.root} is already a Defect Workbench project; open it instead of creating it again`);
       }
-      const entries = (await readdir(layout.root).catch((error: unknown) => Promise.reject(explained(error, { path: layout.root })))).filter(
-        (e) => !e.startsWith('.'),
-      );
-      if (entries.length > 0) {
+      const entries = await readdir(layout.root).catch((error: unknown) => Promise.reject(explained(error, { path: layout.root })));
+      // what a creation killed part-way leaves (its temporary catalog, empty store folders) does not block a retry
+      for (const e of entries) if (e.startsWith(`.${CATALOG_FILE}.creating-`)) await rm(path.join(layout.root, e), { force: true });
+      const leftBehind = async (e: string) =>
+        e.startsWith('.') || (STORE_FOLDERS.has(e) && (await readdir(path.join(layout.root, e)).catch(() => ['?'])).length === 0);
+      const remaining = [];
+      for (const e of entries) if (!(await leftBehind(e))) remaining.push(e);
+      if (remaining.length > 0) {
         throw new ProjectError('folder-not-empty', `${layout.root} is not empty; create the project in a new or empty folder`);
       }
     }
@@ -92,7 +96,7 @@ export class Project {
   static async discardNew(project: Project, rootExisted: boolean): Promise<void> {
     project.close();
     const { layout } = project;
-    await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${layout.catalog}${suffix}`, { force: true })));
+    await Promise.all(['', '-wal', '-shm', '-checked'].map((suffix) => rm(`${layout.catalog}${suffix}`, { force: true })));
     await Promise.all([layout.images, layout.masks, layout.thumbnails].map((d) => rm(d, { recursive: true, force: true })));
     if (!rootExisted) await rmdir(layout.root).catch(() => undefined);
   }
