@@ -41,7 +41,9 @@ export class Workbench {
       (this.handlers as Record<string, (input: unknown) => Promise<unknown>>)[channel] = (input) =>
         handler(input).catch((error: unknown) => {
           this.noteDamage(error);
-          throw explained(error, this.project ? { path: this.project.layout.root } : {});
+          // a fault without a path of its own (SQLite's) happened in the open project
+          const own = typeof (error as { path?: unknown } | null)?.path === 'string';
+          throw explained(error, this.project && !own ? { path: this.project.layout.root } : {});
         });
     }
   }
