@@ -1,10 +1,11 @@
 // The table of dwb's commands, in the order the help lists them.
 import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
+import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
-export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, demoCommand, serveCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, checkCommand, demoCommand, serveCommand, benchCommand];

@@ -11,6 +11,7 @@ import { WORKSPACE_COMMANDS, type WorkspaceActions } from '../commands/workspace
 import { Viewer, type ViewerHandle } from '../viewer/Viewer';
 import { Counters } from './Counters';
 import { Filters } from './Filters';
+import { HealthPanel } from './HealthPanel';
 import { ImportDialog } from './ImportDialog';
 import { ThumbnailGrid } from './ThumbnailGrid';
 
@@ -22,6 +23,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [viewerOpen, setViewerOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
   const [error, setError] = useState<string | null>(null);
+  const [healthOpen, setHealthOpen] = useState(false);
   const columns = useRef(1);
   // a project created from a folder opens with its import ready to start
   useEffect(() => {
@@ -97,6 +99,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>
+          <Button onClick={() => setHealthOpen(true)} data-testid="open-health">Check project</Button>
           <Button onClick={onClose}>Close project</Button>
         </Toolbar>
       </AppBar>
@@ -139,6 +142,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           )}
         </Box>
       </Box>
+      <HealthPanel open={healthOpen} onClose={() => setHealthOpen(false)} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>
