@@ -8,6 +8,7 @@ import {
   labelStateSchema,
   splitSchema,
   type ImageRecord,
+  type ImportJobState,
   type ImportProgress,
   type ImportReport,
   type LabelState,
@@ -46,6 +47,14 @@ export const API = {
     .strict(),
   'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
+  /** The import running now, if any: a page reloaded during an import finds it again. */
+  'import.current': empty,
+  /** One import job's state: running with its progress, or finished with its report. */
+  'import.status': z.object({ jobId: z.string().min(1).max(64) }).strict(),
+  /** Sub-folders of a folder (the home folder when none is given): browser mode's folder picker. */
+  'fs.list': z.object({ dir: pathSchema.optional() }).strict(),
+  /** The desktop's own folder dialog; not available in browser mode (use fs.list there). */
+  'dialog.pickFolder': z.object({ title: z.string().max(200).optional(), defaultPath: pathSchema.optional() }).strict(),
 } as const;
 
 export type Channel = keyof typeof API;
@@ -77,6 +86,9 @@ export interface RecentProject {
 /** What the grid needs of an image; the viewer fetches the full record. */
 export interface ImageSummary {
   id: number;
+  /** The content's hash: file URLs are made from it, so a cached picture can never be another project's. */
+  sha256: string;
+  maskSha256: string | null;
   name: string;
   split: Split;
   labelState: LabelState;
@@ -105,6 +117,19 @@ export interface ApiResults {
   'images.label': ImageRecord;
   'import.start': { jobId: string };
   'import.cancel': { cancelled: boolean };
+  'import.current': ImportJobState | null;
+  'import.status': ImportJobState;
+  'fs.list': FolderListing;
+  'dialog.pickFolder': { path: string | null };
+}
+
+export interface FolderListing {
+  dir: string;
+  parent: string | null;
+  folders: { name: string; path: string; isProject: boolean }[];
+  /** Image files directly in this folder. */
+  images: number;
+  isProject: boolean;
 }
 
 export interface ApiEvents {
@@ -116,13 +141,20 @@ export interface ApiEvents {
 export type EventName = keyof ApiEvents;
 export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.finished', 'project.changed'];
 
-export type FileKind = 'thumbnail' | 'image' | 'mask';
+export const FILE_KINDS = ['thumbnail', 'image', 'mask'] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
+/** Where the renderer finds a file: by kind and content hash (the image's for thumbnail/image, the mask's for mask). */
+export function fileUrl(kind: FileKind, sha256: string): string {
+  return `/files/${kind}/${sha256}`;
+}
 
 /** The renderer's view of the services, whatever the transport. */
 export interface WorkbenchApi {
   call<C extends Channel>(channel: C, input: ApiInput<C>): Promise<ApiResults[C]>;
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
-  fileUrl(kind: FileKind, id: number, version?: string | number): string;
+  /** The URL of a stored file, addressed by content (see fileUrl). */
+  fileUrl(kind: FileKind, sha256: string): string;
 }
 
 /** An error as it crosses a transport: a stable code and a message for people. */

@@ -7,10 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, AppInfo, EventName, ProjectInfo } from '../../shared/api.js';
+import type { ImportJobState, ImportReport } from '../../shared/domain.js';
 import { InputError, ProjectError } from '../../shared/errors.js';
 import { writeDemoDataset } from '../demo/demoDataset.js';
 import { runImport } from '../import/importer.js';
+import { planProjectImport } from '../import/projectImport.js';
 import { planImport } from '../import/sources.js';
+import { listFolder } from '../fs/folderBrowser.js';
+import { resolveUserPath } from '../fs/userPaths.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
 import { RecentProjects } from './recentProjects.js';
@@ -20,16 +24,27 @@ const VERSION = '0.1.0';
 interface ImportJob {
   controller: AbortController;
   done: Promise<void>;
+  state: ImportJobState;
+}
+
+/** Finished jobs kept so a dialog that learns its job id late (or a reloaded page) still finds the report. */
+const FINISHED_KEPT = 20;
+
+/** What only a desktop shell can do; browser mode has none of it. */
+export interface NativeDialogs {
+  pickFolder?(options: { title?: string; defaultPath?: string }): Promise<string | null>;
 }
 
 export class Workbench {
   private project: Project | null = null;
   private readonly jobs = new Map<string, ImportJob>();
+  private readonly finished = new Map<string, ImportJobState>();
   private readonly events = new EventEmitter();
 
   constructor(
     readonly shell: AppInfo['shell'],
     private readonly recent = new RecentProjects(),
+    private readonly native: NativeDialogs = {},
   ) {
     this.events.setMaxListeners(100);
   }
@@ -78,10 +93,10 @@ export class Workbench {
     }),
     'project.recent': () => this.recent.list(),
     'project.current': async () => (this.project ? this.info(this.project) : null),
-    'project.create': async ({ dir, name }) => this.use(await Project.create(dir, name ? { name } : {})),
-    'project.open': async ({ dir }) => this.use(await Project.open(dir)),
+    'project.create': async ({ dir, name }) => this.use(await Project.create(resolveUserPath(dir), name ? { name } : {})),
+    'project.open': async ({ dir }) => this.use(await Project.open(resolveUserPath(dir))),
     'project.createDemo': async ({ dir, seed }) => {
-      const project = await Project.create(dir, { name: 'Demo: synthetic surface defects' });
+      const project = await Project.create(resolveUserPath(dir), { name: 'Demo: synthetic surface defects' });
       const source = await mkdtemp(path.join(os.tmpdir(), 'dwb-demo-'));
       try {
         await writeDemoDataset(source, seed === undefined ? {} : { seed });
@@ -125,31 +140,60 @@ export class Workbench {
       this.emit('project.changed', this.info(project));
       return record;
     },
-    'import.start': async ({ source, layout }) => this.startImport(source, layout),
+    'import.start': async ({ source, layout }) => this.startImport(resolveUserPath(source), layout),
     'import.cancel': async ({ jobId }) => {
       const job = this.jobs.get(jobId);
       job?.controller.abort();
       return { cancelled: Boolean(job) };
+    },
+    'import.current': async () => {
+      const running = [...this.jobs.values()][0];
+      return running ? { ...running.state } : null;
+    },
+    'import.status': async ({ jobId }) => {
+      const state = this.jobs.get(jobId)?.state ?? this.finished.get(jobId);
+      if (!state) throw new InputError('job-not-found', `there is no import job ${jobId}; it may have finished before the app restarted`);
+      return { ...state };
+    },
+    'fs.list': async ({ dir }) => listFolder(dir === undefined ? os.homedir() : resolveUserPath(dir)),
+    'dialog.pickFolder': async ({ title, defaultPath }) => {
+      if (!this.native.pickFolder) throw new InputError('no-native-dialog', 'the desktop folder dialog exists only in the desktop app; use the folder browser');
+      const options = { ...(title ? { title } : {}), ...(defaultPath ? { defaultPath: resolveUserPath(defaultPath) } : {}) };
+      return { path: await this.native.pickFolder(options) };
     },
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {
     const project = this.current();
     if (this.jobs.size > 0) throw new InputError('import-running', 'an import is already running; wait for it or cancel it first');
-    const plan = await planImport(source, layout);
+    const plan = await planProjectImport(project, source, layout);
     const jobId = randomUUID();
     const controller = new AbortController();
-    const done = runImport(project, plan, {
-      signal: controller.signal,
-      onProgress: (progress) => this.emit('import.progress', { ...progress, jobId }),
-    })
-      .then((report) => this.emit('import.finished', { jobId, report, error: null }))
-      .catch((error: Error) => this.emit('import.finished', { jobId, report: null, error: error.message }))
+    const state: ImportJobState = { jobId, source: plan.source, running: true, progress: null, report: null, error: null };
+    const finish = (report: ImportReport | null, error: string | null) => {
+      Object.assign(state, { running: false, report, error });
+      this.jobs.delete(jobId);
+      this.finished.set(jobId, state);
+      for (const old of [...this.finished.keys()].slice(0, Math.max(0, this.finished.size - FINISHED_KEPT))) this.finished.delete(old);
+      this.emit('import.finished', { jobId, report, error });
+    };
+    // the job is registered before any of its events can leave, and its id is returned before it can finish
+    const done = Promise.resolve()
+      .then(() =>
+        runImport(project, plan, {
+          signal: controller.signal,
+          onProgress: (progress) => {
+            state.progress = progress;
+            this.emit('import.progress', { ...progress, jobId });
+          },
+        }),
+      )
+      .then((report) => finish(report, null))
+      .catch((error: Error) => finish(null, error.message))
       .finally(() => {
-        this.jobs.delete(jobId);
         if (this.project === project) this.emit('project.changed', this.info(project));
       });
-    this.jobs.set(jobId, { controller, done });
+    this.jobs.set(jobId, { controller, done, state });
     return { jobId };
   }
 }

@@ -1,6 +1,6 @@
 // Browser mode: the renderer served on 127.0.0.1 and the same typed API over a local bridge. Calls are
 // POST /api/call {channel, input}; events stream over Server-Sent Events at /api/events; pixels come from
-// /files/<kind>/<id>. Every request passes the guard (Host, Origin, Sec-Fetch-Site, per-run token).
+// /files/<kind>/<sha256> (by content). Every request passes the guard (Host, Origin, Sec-Fetch-Site, per-run token).
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_NAMES, type FileKind } from '../../shared/api.js';
+import { EVENT_NAMES } from '../../shared/api.js';
 import { dispatch, toApiError } from '../app/dispatch.js';
-import { fileFor } from '../app/fileAccess.js';
+import { fileFor, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
 
@@ -111,12 +111,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
 
   if (url.pathname === '/api/events') return streamEvents(req, res, options.workbench);
 
-  const file = /^\/files\/(thumbnail|image|mask)\/(\d+)$/.exec(url.pathname);
+  const file = parseFilePath(url.pathname);
   if (file) {
     try {
-      const response = await fileFor(options.workbench.current(), file[1] as FileKind, Number(file[2]));
-      if (response.kind === 'bytes') return send(res, 200, response.contentType, response.bytes);
-      res.writeHead(200, { 'Content-Type': response.contentType, 'Cache-Control': 'private, max-age=3600' });
+      const response = await fileFor(options.workbench.current(), file.kind, file.sha256);
+      // addressed by content: the same URL is always the same bytes, so it may be kept for good
+      const headers = { 'Content-Type': response.contentType, 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' };
+      if (response.kind === 'bytes') return void res.writeHead(200, headers).end(response.bytes);
+      res.writeHead(200, headers);
       createReadStream(response.path).on('error', () => res.destroy()).pipe(res);
       return;
     } catch (error) {

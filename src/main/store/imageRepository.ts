@@ -167,7 +167,7 @@ export class ImageRepository {
     const { where, params } = whereClause(filter);
     const rows = this.db
       .prepare(
-        `SELECT id, original_name AS name, split, label_state AS labelState, defect_class AS defectClass,
+        `SELECT id, sha256, mask_sha256 AS maskSha256, original_name AS name, split, label_state AS labelState, defect_class AS defectClass,
                 mask_sha256 IS NOT NULL AS hasMask, width, height
          FROM images ${where} ORDER BY id`,
       )

@@ -66,13 +66,13 @@ function useElementSize<T extends HTMLElement>(): [React.RefObject<T | null>, { 
   return [ref, size];
 }
 
-export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; version: number; index: number; total: number }>(function Viewer(
-  { image, version, index, total },
+export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; index: number; total: number }>(function Viewer(
+  { image, index, total },
   handle,
 ) {
   const [boxRef, stage] = useElementSize<HTMLDivElement>();
-  const picture = useLoadedImage(api.fileUrl('image', image.id));
-  const overlay = useMaskOverlay(image.hasMask ? api.fileUrl('mask', image.id, version) : null);
+  const picture = useLoadedImage(api.fileUrl('image', image.sha256));
+  const overlay = useMaskOverlay(image.maskSha256 ? api.fileUrl('mask', image.maskSha256) : null);
   const [showMask, setShowMask] = useState(true);
   const [viewport, setViewport] = useState<Viewport | null>(null);
   const lastSize = useRef<string>('');

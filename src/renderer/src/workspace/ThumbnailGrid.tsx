@@ -68,7 +68,7 @@ export function ThumbnailGrid(props: {
                   }}
                 >
                   <img
-                    src={api.fileUrl('thumbnail', image.id)}
+                    src={api.fileUrl('thumbnail', image.sha256)}
                     alt={image.name}
                     loading="lazy"
                     decoding="async"

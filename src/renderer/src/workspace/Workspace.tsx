@@ -12,6 +12,7 @@ import { Viewer, type ViewerHandle } from '../viewer/Viewer';
 import { Counters } from './Counters';
 import { Filters } from './Filters';
 import { ImportDialog } from './ImportDialog';
+import { RunningImport } from './RunningImport';
 import { ThumbnailGrid } from './ThumbnailGrid';
 
 export function Workspace({ project, onClose, importFrom }: { project: ProjectInfo; onClose(): void; importFrom?: string }) {
@@ -46,7 +47,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
     async (state: LabelState) => {
       const image = items[selected];
       if (!image) return;
-      setItems((list) => list.map((it, i) => (i === selected ? { ...it, labelState: state, defectClass: state === 'anomalous' ? it.defectClass : null, hasMask: state === 'anomalous' && it.hasMask } : it)));
+      setItems((list) => list.map((it, i) => (i === selected ? { ...it, labelState: state, defectClass: state === 'anomalous' ? it.defectClass : null, hasMask: state === 'anomalous' && it.hasMask, maskSha256: state === 'anomalous' ? it.maskSha256 : null } : it)));
       try {
         await api.call('images.label', { id: image.id, labelState: state });
       } catch (e) {
@@ -94,6 +95,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               {project.root}
             </Typography>
           </Typography>
+          <RunningImport onOpen={() => setImportOpen(true)} />
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>
@@ -133,7 +135,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               </Typography>
             </Box>
           ) : viewerOpen && current ? (
-            <Viewer ref={viewer} image={current} version={0} index={selected} total={items.length} />
+            <Viewer ref={viewer} image={current} index={selected} total={items.length} />
           ) : (
             <ThumbnailGrid items={items} selected={selected} onSelect={setSelected} onOpen={(i) => (setSelected(i), setViewerOpen(true))} onColumns={(c) => (columns.current = c)} />
           )}
