@@ -26,9 +26,18 @@ const imageId = z.number().int().positive();
 const empty = z.object({}).strict();
 
 export const imageFilterSchema = z
-  .object({ split: splitSchema.optional(), labelState: labelStateSchema.optional(), defectClass: z.string().max(64).optional() })
+  .object({
+    split: splitSchema.optional(),
+    labelState: labelStateSchema.optional(),
+    defectClass: z.string().max(64).optional(),
+    /** Part of the file name, any case. */
+    search: z.string().max(200).optional(),
+  })
   .strict();
 export type ImageFilter = z.infer<typeof imageFilterSchema>;
+export const imageSortSchema = z.enum(['imported', 'name']);
+export type ImageSort = z.infer<typeof imageSortSchema>;
+const imageIds = z.array(imageId).min(1).max(1_000_000);
 
 export const API = {
   'app.info': empty,
@@ -40,11 +49,17 @@ export const API = {
   'project.createDemo': z.object({ dir: pathSchema, seed: z.number().int().optional() }).strict(),
   'project.close': empty,
   'project.stats': empty,
-  'images.list': z.object({ filter: imageFilterSchema }).strict(),
+  'images.list': z.object({ filter: imageFilterSchema, sort: imageSortSchema.optional() }).strict(),
   'images.get': z.object({ id: imageId }).strict(),
   'images.label': z
     .object({ id: imageId, labelState: labelStateSchema, defectClass: defectClassSchema.nullable().optional() })
     .strict(),
+  /** Labels several images at once (image-level; masks are kept on images that stay anomalous). */
+  'images.labelMany': z
+    .object({ ids: imageIds, labelState: labelStateSchema, defectClass: defectClassSchema.nullable().optional() })
+    .strict(),
+  /** Moves images to a split; the choice is pinned and survives re-imports and validation re-splits. */
+  'images.setSplit': z.object({ ids: imageIds, split: splitSchema }).strict(),
   'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
   /** The import running now, if any: a page reloaded during an import finds it again. */
@@ -90,7 +105,11 @@ export interface ImageSummary {
   sha256: string;
   maskSha256: string | null;
   name: string;
+  /** The last two folders of where it was imported from ("test/broken_large"): names repeat across classes. */
+  folder: string;
   split: Split;
+  /** The split was chosen by a person and stays. */
+  splitPinned: boolean;
   labelState: LabelState;
   defectClass: string | null;
   hasMask: boolean;
@@ -115,6 +134,8 @@ export interface ApiResults {
   'images.list': ImageList;
   'images.get': ImageRecord;
   'images.label': ImageRecord;
+  'images.labelMany': { updated: number };
+  'images.setSplit': { updated: number };
   'import.start': { jobId: string };
   'import.cancel': { cancelled: boolean };
   'import.current': ImportJobState | null;

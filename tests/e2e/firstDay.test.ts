@@ -3,10 +3,11 @@
 // after the other each show their own pictures; imports that finish at once (an empty folder, a folder without
 // images, the project's own folder) end in a report instead of hanging the dialog.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import { Project } from '../../src/main/store/project.js';
@@ -20,6 +21,11 @@ beforeAll(async () => {
   h = await startHarness();
   page = await h.browser.newPage({ viewport: { width: 1400, height: 900 } });
 }, 60_000);
+
+afterEach(async (ctx) => {
+  // a failing step leaves a picture of the page to look at
+  if (ctx.task.result?.state === 'fail') await page.screenshot({ path: path.join(os.tmpdir(), `dwb-e2e-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+});
 
 afterAll(async () => {
   await h?.close();
@@ -140,5 +146,160 @@ describe('first day in browser mode', () => {
     await page.getByRole('button', { name: 'Close', exact: true }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(h.workbench.current().stats().images).toBe(0);
+  });
+});
+
+/** Noise pictures large enough that importing a few hundred takes seconds, each one different. */
+async function noiseFolder(dir: string, count: number, size: number): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  let seed = 1;
+  for (let i = 0; i < count; i++) {
+    const raw = Buffer.alloc(size * size * 3);
+    for (let p = 0; p < raw.length; p++) raw[p] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    await sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 0 }).toFile(path.join(dir, `n${String(i).padStart(4, '0')}.png`));
+  }
+  return dir;
+}
+
+async function openProject(dir: string): Promise<void> {
+  await page.getByTestId('open-dir').fill(dir);
+  await page.getByTestId('open-project').click();
+  await page.getByTestId('project-name').waitFor();
+}
+
+async function closeProject(): Promise<void> {
+  await page.getByRole('button', { name: 'Close project' }).click();
+  await page.getByText('Try the demo project').waitFor();
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+
+describe('first day in browser mode: keys, jobs, paths, the grid', () => {
+  it('keeps keys in a focused control: a filter takes ArrowDown and N, and nothing is labelled', async () => {
+    if (await page.getByRole('button', { name: 'Close project' }).count()) await closeProject();
+    await openProject(path.join(h.home, 'red-project'));
+    await page.getByTestId('thumb').nth(1).click();
+    const before = await page.getByTestId('shown-count').textContent();
+    await page.getByRole('combobox', { name: /Split/ }).focus();
+    await page.keyboard.press('n');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Escape');
+    await settle();
+    expect(await page.getByTestId('shown-count').textContent()).toBe(before);
+    // typing in the search field labels nothing (a search is a new list, so the selection starts again at the top)
+    await page.getByTestId('filter-search').focus();
+    await page.keyboard.press('a');
+    await page.keyboard.press('Backspace');
+    await settle();
+    expect(h.workbench.current().images.summaries().map((s) => s.labelState)).toEqual(Array(6).fill('unlabeled'));
+    // with nothing focused the same key labels the selected image
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('n');
+    await expect.poll(() => h.workbench.current().images.summaries().filter((s) => s.labelState === 'normal').length).toBe(1);
+  });
+
+  it('picks several images and labels them at once; moves them to another split, pinned', async () => {
+    const thumbs = page.getByTestId('thumb');
+    await thumbs.nth(0).click();
+    await thumbs.nth(2).click({ modifiers: ['Shift'] });
+    await thumbs.nth(4).click({ modifiers: ['Control'] });
+    await expect(page.getByTestId('picked-count').textContent()).resolves.toMatch(/^4 picked/);
+    await page.keyboard.press('a');
+    const labels = () => h.workbench.current().images.summaries().map((s) => s.labelState);
+    await expect.poll(labels).toEqual(['anomalous', 'anomalous', 'anomalous', 'unlabeled', 'anomalous', 'unlabeled']);
+    await page.getByRole('combobox', { name: /Move 4 images to/ }).click();
+    await page.getByRole('option', { name: 'test' }).click();
+    const splits = () => h.workbench.current().images.summaries().map((s) => (s.splitPinned ? s.split : '-'));
+    await expect.poll(splits).toEqual(['test', 'test', 'test', '-', 'test', '-']);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('picked-count').count()).resolves.toBe(0);
+    // the folder a name came from is shown, and the whole name is in the tooltip
+    expect(await thumbs.nth(3).getAttribute('title')).toMatch(/red-project-images\/003\.png\ntrain|red-project-images\/003\.png\nval/);
+    await expect(page.getByTestId('shown-count').textContent()).resolves.toMatch(/selected: .*red-project-images\/\d{3}\.png/);
+  });
+
+  it('searches and sorts by name, and a new filter starts the grid at its top', async () => {
+    await page.getByTestId('filter-search').fill('003');
+    await expect.poll(() => page.getByTestId('thumb').count()).toBe(1);
+    await page.getByTestId('filter-search').fill('');
+    await expect.poll(() => page.getByTestId('thumb').count()).toBe(6);
+    await closeProject();
+
+    const many = await Project.create(path.join(h.home, 'many-project'));
+    const plan = await planImport(await colourFolder(path.join(h.home, 'many-images'), [120, 120, 120], 150));
+    await runImport(many, plan);
+    many.close();
+    await openProject(path.join(h.home, 'many-project'));
+    await page.getByRole('combobox', { name: /Order/ }).click();
+    await page.getByRole('option', { name: 'name' }).click();
+    await expect.poll(() => page.getByTestId('thumb').first().getAttribute('title')).toMatch(/000\.png/);
+    const grid = page.getByTestId('grid');
+    await grid.evaluate((g) => (g.scrollTop = g.scrollHeight));
+    await expect.poll(() => grid.evaluate((g) => g.scrollTop)).toBeGreaterThan(1000);
+    await page.getByRole('combobox', { name: /Label/ }).click();
+    await page.getByRole('option', { name: 'unlabeled' }).click();
+    await expect.poll(() => grid.evaluate((g) => g.scrollTop)).toBe(0);
+    await closeProject();
+  });
+
+  it('keeps the dialog and one import through a double-click on Import', async () => {
+    const images = await colourFolder(path.join(h.home, 'forty'), [20, 200, 20], 40);
+    await page.getByTestId('new-dir').fill(path.join(h.home, 'double-project'));
+    await page.getByTestId('images-dir').fill(images);
+    await page.getByTestId('create-project').click();
+    await page.getByTestId('import-start').dblclick();
+    await page.getByTestId('import-report').waitFor({ timeout: 20_000 });
+    await settle();
+    await expect(page.getByTestId('import-report').textContent()).resolves.toMatch(/40 images imported, 0 were already in the project/);
+    expect(h.workbench.current().db.prepare('SELECT count(*) FROM import_runs').pluck().get()).toBe(1);
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
+  it('shows a running import again after a reload, and its report at the end', async () => {
+    const images = await noiseFolder(path.join(h.home, 'noise'), 160, 384);
+    await page.getByTestId('open-import').click();
+    await page.getByTestId('import-source').fill(images);
+    await page.getByTestId('import-start').click();
+    await page.getByTestId('import-progress').waitFor();
+    await page.reload();
+    await page.getByTestId('import-running').waitFor({ timeout: 5_000 });
+    await page.getByTestId('import-running').click();
+    await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('import-report').textContent()).resolves.toMatch(/160 images imported/);
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect.poll(() => page.getByTestId('import-running').count()).toBe(0);
+    await closeProject();
+  });
+
+  it('resolves ~ and relative paths from the home folder, says "does not exist", and browses folders', async () => {
+    const home = process.env.HOME;
+    process.env.HOME = h.home; // the bridge runs in this process: its home folder is the test's
+    try {
+      await openProject('~/red-project');
+      await expect(page.getByTestId('project-name').textContent()).resolves.toMatch(/red-project/);
+      await closeProject();
+      await openProject('red-project');
+      await closeProject();
+      await page.getByTestId('open-dir').fill('~/no-such-folder');
+      await page.getByTestId('open-project').click();
+      await expect.poll(() => page.getByTestId('first-run-error').textContent()).toBe(`${path.join(h.home, 'no-such-folder')} does not exist; check the path, or create a project there`);
+      await page.getByTestId('open-dir').fill('~/red-project-images');
+      await page.getByTestId('open-project').click();
+      await expect.poll(() => page.getByTestId('first-run-error').textContent()).toMatch(/red-project-images is not a Defect Workbench project/);
+
+      await page.getByTestId('open-dir').fill('');
+      await page.getByTestId('open-dir-browse').click();
+      await expect.poll(() => page.getByTestId('folder-browser-dir').textContent()).toBe(h.home);
+      await page.getByTestId('folder-browser-entry').filter({ hasText: 'blue-project/' }).click();
+      await expect.poll(() => page.getByTestId('folder-browser-dir').textContent()).toBe(path.join(h.home, 'blue-project'));
+      await page.getByTestId('folder-browser-choose').click();
+      expect(await page.getByTestId('open-dir').inputValue()).toBe(path.join(h.home, 'blue-project'));
+      await page.getByTestId('open-project').click();
+      await page.getByTestId('project-name').waitFor();
+      await closeProject();
+    } finally {
+      process.env.HOME = home;
+    }
   });
 });

@@ -71,6 +71,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'a split chosen by a person is pinned: re-imports and re-splits leave it',
+    sql: `
+      ALTER TABLE images ADD COLUMN split_pinned INTEGER NOT NULL DEFAULT 0 CHECK (split_pinned IN (0, 1));
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

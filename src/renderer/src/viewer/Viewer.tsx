@@ -97,7 +97,7 @@ export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; index: num
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%' }}>
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', p: 1, borderBottom: 1, borderColor: 'divider' }}>
         <Typography variant="subtitle2" noWrap sx={{ flex: 1 }} data-testid="viewer-title">
-          {image.name} — {image.width}×{image.height} — {index + 1} of {total}
+          {image.folder}/{image.name} — {image.width}×{image.height} — {index + 1} of {total}
         </Typography>
         <Chip size="small" color={color} label={image.labelState === 'anomalous' && image.defectClass ? `anomalous: ${image.defectClass}` : image.labelState} data-testid="viewer-label" />
         <Chip size="small" variant="outlined" label={image.split} />
