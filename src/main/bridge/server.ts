@@ -12,6 +12,7 @@ import { EVENT_NAMES } from '../../shared/api.js';
 import { dispatch, toApiError } from '../app/dispatch.js';
 import { fileFor, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
+import { CONTENT_SECURITY_POLICY_HEADER } from '../shell/csp.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
 
 /** The built renderer (out/renderer), from this file's place in out/node/main/bridge. */
@@ -27,7 +28,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
 };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface BridgeOptions {
   workbench: Workbench;
@@ -172,7 +172,7 @@ async function serveStatic(res: ServerResponse, root: string, pathname: string):
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': relative === 'index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
   };
-  if (relative === 'index.html') Object.assign(headers, { 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY' });
+  if (relative === 'index.html') Object.assign(headers, { 'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER, 'X-Frame-Options': 'DENY' });
   res.writeHead(200, headers);
   createReadStream(file).pipe(res);
 }
