@@ -44,6 +44,8 @@ async function colourFolder(dir: string, rgb: [number, number, number], count: n
   return dir;
 }
 
+const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+
 async function shot(name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
@@ -114,6 +116,7 @@ describe('first day in browser mode', () => {
     await createProject('empty-import', empty);
     const report = page.getByTestId('import-report');
     await expect(report.textContent()).resolves.toMatch(/No images found/i);
+    await settle(); // let the buttons' colour transitions end before the picture
     await shot('import-report-empty-folder');
     await page.getByRole('button', { name: 'Close', exact: true }).click();
     await page.getByTestId('import-report').waitFor({ state: 'detached' });
@@ -149,18 +152,6 @@ describe('first day in browser mode', () => {
   });
 });
 
-/** Noise pictures large enough that importing a few hundred takes seconds, each one different. */
-async function noiseFolder(dir: string, count: number, size: number): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  let seed = 1;
-  for (let i = 0; i < count; i++) {
-    const raw = Buffer.alloc(size * size * 3);
-    for (let p = 0; p < raw.length; p++) raw[p] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
-    await sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 0 }).toFile(path.join(dir, `n${String(i).padStart(4, '0')}.png`));
-  }
-  return dir;
-}
-
 async function openProject(dir: string): Promise<void> {
   await page.getByTestId('open-dir').fill(dir);
   await page.getByTestId('open-project').click();
@@ -171,8 +162,6 @@ async function closeProject(): Promise<void> {
   await page.getByRole('button', { name: 'Close project' }).click();
   await page.getByText('Try the demo project').waitFor();
 }
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
 describe('first day in browser mode: keys, jobs, paths, the grid', () => {
   it('keeps keys in a focused control: a filter takes ArrowDown and N, and nothing is labelled', async () => {
@@ -257,16 +246,30 @@ describe('first day in browser mode: keys, jobs, paths, the grid', () => {
   });
 
   it('shows a running import again after a reload, and its report at the end', async () => {
-    const images = await noiseFolder(path.join(h.home, 'noise'), 160, 384);
-    await page.getByTestId('open-import').click();
-    await page.getByTestId('import-source').fill(images);
-    await page.getByTestId('import-start').click();
-    await page.getByTestId('import-progress').waitFor();
-    await page.reload();
-    await page.getByTestId('import-running').waitFor({ timeout: 5_000 });
-    await page.getByTestId('import-running').click();
-    await page.getByTestId('import-report').waitFor({ timeout: 60_000 });
-    await expect(page.getByTestId('import-report').textContent()).resolves.toMatch(/160 images imported/);
+    const images = await colourFolder(path.join(h.home, 'held'), [200, 200, 20], 12);
+    // the import waits at its first file until the test lets it go, so the reload surely happens while it runs
+    const store = h.workbench.current().imageFiles;
+    const putFile = store.putFile.bind(store);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    store.putFile = async (...args) => (await gate, putFile(...args));
+    try {
+      await page.getByTestId('open-import').click();
+      await page.getByTestId('import-source').fill(images);
+      await page.getByTestId('import-start').click();
+      await page.getByTestId('import-progress').waitFor();
+      await page.reload();
+      await page.getByTestId('import-running').waitFor({ timeout: 10_000 });
+      expect(await h.workbench.handlers['import.current']({})).toMatchObject({ running: true, source: images });
+      await page.getByTestId('import-running').click();
+      await page.getByTestId('import-progress').waitFor();
+      release();
+      await page.getByTestId('import-report').waitFor({ timeout: 30_000 });
+      await expect(page.getByTestId('import-report').textContent()).resolves.toMatch(/12 images imported/);
+    } finally {
+      release();
+      store.putFile = putFile;
+    }
     await page.getByRole('button', { name: 'Close', exact: true }).click();
     await expect.poll(() => page.getByTestId('import-running').count()).toBe(0);
     await closeProject();
