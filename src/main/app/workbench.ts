@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, AppInfo, EventName, ProjectInfo } from '../../shared/api.js';
-import type { ImportJobState, ImportReport, LabelState } from '../../shared/domain.js';
+import type { ImportJobState, ImportReport } from '../../shared/domain.js';
 import { InputError, ProjectError } from '../../shared/errors.js';
 import { writeDemoDataset } from '../demo/demoDataset.js';
 import { runImport } from '../import/importer.js';
@@ -18,6 +18,7 @@ import { resolveUserPath } from '../fs/userPaths.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
 import { RecentProjects } from './recentProjects.js';
+import { selectionHandlers } from './selectionHandlers.js';
 
 const VERSION = '0.1.0';
 
@@ -115,6 +116,7 @@ export class Workbench {
       return null;
     },
     'project.stats': async () => this.current().stats(),
+    ...selectionHandlers({ current: () => this.current(), changed: (project) => this.emit('project.changed', this.info(project)) }),
     'images.list': async ({ filter, sort }) => {
       const images = this.current().images;
       return { items: images.summaries(filter, sort), classes: images.defectClasses() };
@@ -126,24 +128,19 @@ export class Workbench {
     },
     'images.label': async ({ id, labelState, defectClass }) => {
       const project = this.current();
-      const record = labelImage(project, id, labelState, defectClass);
+      const before = project.images.get(id);
+      if (!before) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
+      // an image-level relabel keeps an existing mask only while the image stays anomalous
+      const keepMask = labelState === 'anomalous' && before.maskSha256 !== null;
+      const stored = keepMask ? project.images.mask(before.maskSha256!) : undefined;
+      const record = project.images.setLabel(
+        id,
+        { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null },
+        'user',
+        stored,
+      );
       this.emit('project.changed', this.info(project));
       return record;
-    },
-    'images.labelMany': async ({ ids, labelState, defectClass }) => {
-      const project = this.current();
-      // all or none: one transaction around every image's label and history entry
-      project.db.transaction(() => {
-        for (const id of ids) labelImage(project, id, labelState, defectClass);
-      })();
-      this.emit('project.changed', this.info(project));
-      return { updated: ids.length };
-    },
-    'images.setSplit': async ({ ids, split }) => {
-      const project = this.current();
-      const updated = project.images.pinSplit(ids, split);
-      this.emit('project.changed', this.info(project));
-      return { updated };
     },
     'import.start': async ({ source, layout }) => this.startImport(resolveUserPath(source), layout),
     'import.cancel': async ({ jobId }) => {
@@ -203,11 +200,3 @@ export class Workbench {
   }
 }
 
-/** An image-level (re)label by a person; an existing mask is kept only while the image stays anomalous. */
-function labelImage(project: Project, id: number, labelState: LabelState, defectClass: string | null | undefined) {
-  const before = project.images.get(id);
-  if (!before) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
-  const keepMask = labelState === 'anomalous' && before.maskSha256 !== null;
-  const stored = keepMask ? project.images.mask(before.maskSha256!) : undefined;
-  return project.images.setLabel(id, { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null }, 'user', stored);
-}

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_NAMES } from '../../shared/api.js';
 import { dispatch, toApiError } from '../app/dispatch.js';
-import { fileFor, parseFilePath } from '../app/fileAccess.js';
+import { fileForHash, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../shell/csp.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
@@ -114,7 +114,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
   const file = parseFilePath(url.pathname);
   if (file) {
     try {
-      const response = await fileFor(options.workbench.current(), file.kind, file.sha256);
+      const response = await fileForHash(options.workbench.current(), file.kind, file.sha256);
       // addressed by content: the same URL is always the same bytes, so it may be kept for good
       const headers = { 'Content-Type': response.contentType, 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' };
       if (response.kind === 'bytes') return void res.writeHead(200, headers).end(response.bytes);

@@ -4,7 +4,7 @@
 // Electron import, so it is tested without the Electron binary.
 import { readFile } from 'node:fs/promises';
 import nodePath from 'node:path';
-import { fileFor, parseFilePath } from '../app/fileAccess.js';
+import { fileForHash, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 
@@ -67,7 +67,7 @@ export async function handleAppRequest(request: Request, workbench: Workbench, r
     const address = parseFilePath(url.pathname);
     if (!address) return notFound('no such file address; files are /files/<thumbnail|image|mask>/<sha256>');
     try {
-      const file = await fileFor(workbench.current(), address.kind, address.sha256);
+      const file = await fileForHash(workbench.current(), address.kind, address.sha256);
       const body = file.kind === 'bytes' ? file.bytes : await readFile(file.path);
       return new Response(new Uint8Array(body), {
         headers: { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' },
