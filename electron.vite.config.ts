@@ -1,7 +1,8 @@
-// Electron build (where Electron is installed): main and preload bundled for Node, the renderer with the same
-// config browser mode uses.
+// Electron build (where Electron is installed): main bundled for Node, the preload as one CommonJS file (see
+// vite.preload.config.ts), the renderer with the same config browser mode uses.
 import { resolve } from 'node:path';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import { preloadBuild } from './vite.preload.config';
 import renderer from './vite.renderer.config';
 
 export default defineConfig({
@@ -9,9 +10,6 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/electron/index.ts') } } },
   },
-  preload: {
-    plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],
-    build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') } } },
-  },
+  preload: { build: preloadBuild },
   renderer,
 });

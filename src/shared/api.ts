@@ -8,6 +8,7 @@ import {
   labelStateSchema,
   splitSchema,
   type ImageRecord,
+  type ImportJobState,
   type ImportProgress,
   type ImportReport,
   type LabelState,
@@ -25,9 +26,18 @@ const imageId = z.number().int().positive();
 const empty = z.object({}).strict();
 
 export const imageFilterSchema = z
-  .object({ split: splitSchema.optional(), labelState: labelStateSchema.optional(), defectClass: z.string().max(64).optional() })
+  .object({
+    split: splitSchema.optional(),
+    labelState: labelStateSchema.optional(),
+    defectClass: z.string().max(64).optional(),
+    /** Part of the file name, any case. */
+    search: z.string().max(200).optional(),
+  })
   .strict();
 export type ImageFilter = z.infer<typeof imageFilterSchema>;
+export const imageSortSchema = z.enum(['imported', 'name']);
+export type ImageSort = z.infer<typeof imageSortSchema>;
+const imageIds = z.array(imageId).min(1).max(1_000_000);
 
 export const API = {
   'app.info': empty,
@@ -39,15 +49,29 @@ export const API = {
   'project.createDemo': z.object({ dir: pathSchema, seed: z.number().int().optional() }).strict(),
   'project.close': empty,
   'project.stats': empty,
-  'images.list': z.object({ filter: imageFilterSchema }).strict(),
+  'images.list': z.object({ filter: imageFilterSchema, sort: imageSortSchema.optional() }).strict(),
   'images.get': z.object({ id: imageId }).strict(),
   'images.label': z
     .object({ id: imageId, labelState: labelStateSchema, defectClass: defectClassSchema.nullable().optional() })
     .strict(),
+  /** Labels several images at once (image-level; masks are kept on images that stay anomalous). */
+  'images.labelMany': z
+    .object({ ids: imageIds, labelState: labelStateSchema, defectClass: defectClassSchema.nullable().optional() })
+    .strict(),
+  /** Moves images to a split; the choice is pinned and survives re-imports and validation re-splits. */
+  'images.setSplit': z.object({ ids: imageIds, split: splitSchema }).strict(),
   'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
   /** Checks a project's catalog and files (the open project, or `dir`); `repair` fixes what can be fixed. */
   'project.check': z.object({ dir: pathSchema.optional(), repair: z.boolean().optional() }).strict(),
+  /** The import running now, if any: a page reloaded during an import finds it again. */
+  'import.current': empty,
+  /** One import job's state: running with its progress, or finished with its report. */
+  'import.status': z.object({ jobId: z.string().min(1).max(64) }).strict(),
+  /** Sub-folders of a folder (the home folder when none is given): browser mode's folder picker. */
+  'fs.list': z.object({ dir: pathSchema.optional() }).strict(),
+  /** The desktop's own folder dialog; not available in browser mode (use fs.list there). */
+  'dialog.pickFolder': z.object({ title: z.string().max(200).optional(), defaultPath: pathSchema.optional() }).strict(),
 } as const;
 
 export type Channel = keyof typeof API;
@@ -79,8 +103,15 @@ export interface RecentProject {
 /** What the grid needs of an image; the viewer fetches the full record. */
 export interface ImageSummary {
   id: number;
+  /** The content's hash: file URLs are made from it, so a cached picture can never be another project's. */
+  sha256: string;
+  maskSha256: string | null;
   name: string;
+  /** The last two folders of where it was imported from ("test/broken_large"): names repeat across classes. */
+  folder: string;
   split: Split;
+  /** The split was chosen by a person and stays. */
+  splitPinned: boolean;
   labelState: LabelState;
   defectClass: string | null;
   hasMask: boolean;
@@ -105,9 +136,24 @@ export interface ApiResults {
   'images.list': ImageList;
   'images.get': ImageRecord;
   'images.label': ImageRecord;
+  'images.labelMany': { updated: number };
+  'images.setSplit': { updated: number };
   'import.start': { jobId: string };
   'import.cancel': { cancelled: boolean };
   'project.check': ProjectCheckReport;
+  'import.current': ImportJobState | null;
+  'import.status': ImportJobState;
+  'fs.list': FolderListing;
+  'dialog.pickFolder': { path: string | null };
+}
+
+export interface FolderListing {
+  dir: string;
+  parent: string | null;
+  folders: { name: string; path: string; isProject: boolean }[];
+  /** Image files directly in this folder. */
+  images: number;
+  isProject: boolean;
 }
 
 export interface ApiEvents {
@@ -119,13 +165,20 @@ export interface ApiEvents {
 export type EventName = keyof ApiEvents;
 export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.finished', 'project.changed'];
 
-export type FileKind = 'thumbnail' | 'image' | 'mask';
+export const FILE_KINDS = ['thumbnail', 'image', 'mask'] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
+/** Where the renderer finds a file: by kind and content hash (the image's for thumbnail/image, the mask's for mask). */
+export function fileUrl(kind: FileKind, sha256: string): string {
+  return `/files/${kind}/${sha256}`;
+}
 
 /** The renderer's view of the services, whatever the transport. */
 export interface WorkbenchApi {
   call<C extends Channel>(channel: C, input: ApiInput<C>): Promise<ApiResults[C]>;
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
-  fileUrl(kind: FileKind, id: number, version?: string | number): string;
+  /** The URL of a stored file, addressed by content (see fileUrl). */
+  fileUrl(kind: FileKind, sha256: string): string;
 }
 
 /** An error as it crosses a transport: a stable code and a message for people. */

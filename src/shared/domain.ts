@@ -108,5 +108,17 @@ export interface ImportReport {
   duplicates: number;
   skipped: SkippedFile[];
   warnings: SkippedFile[];
+  /** Files that are not images at all (notes, spreadsheets…): listed so that nothing is left out silently. */
+  ignored: SkippedFile[];
   elapsedSeconds: number;
+}
+
+/** An import job as the app tracks it: running with its latest progress, or finished with its report or error. */
+export interface ImportJobState {
+  jobId: string;
+  source: string;
+  running: boolean;
+  progress: ImportProgress | null;
+  report: ImportReport | null;
+  error: string | null;
 }

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,23 @@ describe('dwb', () => {
     const imported = await dwb(['import', path.join(dir, 'src'), '--project', project]);
     expect(imported.stdout).toMatch(/^imported: 1 new, 0 already in the project, 0 skipped/);
     expect((await dwb(['stats', '--project', project])).stdout).toMatch(/1 images in .*\nsplit +normal +anomalous +masks +unlabeled\ntrain/);
+  });
+
+  it('says "no images found" for a folder without images, and lists what it left out', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'empty'), { recursive: true });
+    await mkdir(path.join(dir, 'notes'), { recursive: true });
+    await writeFile(path.join(dir, 'notes/readme.txt'), 'no pictures here');
+    const project = path.join(dir, 'p');
+    await dwb(['init', project]);
+    const empty = await dwb(['import', path.join(dir, 'empty'), '--project', project]);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^no images found in .*empty \(flat layout\); nothing was imported\n$/);
+    const notes = await dwb(['import', path.join(dir, 'notes'), '--project', project]);
+    expect(notes.stdout).toMatch(/^no images found in .*notes \(flat layout\); 1 other files left out; nothing was imported\n  skipped .*readme\.txt: not an image file \(\.txt\)\n$/);
+    const own = await dwb(['import', project, '--project', project]);
+    expect(own.code).not.toBe(0);
+    expect(own.stderr).toMatch(/is the project's own folder; import from the folder that holds your images/);
   });
 
   it('fails with one line on stderr that says what was wrong and what to do', async () => {

@@ -1,5 +1,5 @@
 import { runImport } from '../../main/import/importer.js';
-import { planImport } from '../../main/import/sources.js';
+import { planProjectImport } from '../../main/import/projectImport.js';
 import { Project } from '../../main/store/project.js';
 import { IMPORT_LAYOUTS, importLayoutSchema, type ImportProgress } from '../../shared/domain.js';
 import { printJson, type Command } from '../command.js';
@@ -27,13 +27,17 @@ export const importCommand: Command = {
     }
     const project = await Project.open(values.project);
     try {
-      const plan = await planImport(source, layout);
+      const plan = await planProjectImport(project, source, layout);
       const onProgress = ctx.interactive ? (p: ImportProgress) => ctx.err(`\r${progressLine(p)}\x1b[K`) : undefined;
       const report = await runImport(project, plan, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
       if (ctx.interactive) ctx.err('\n');
       const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
       if (values.json) {
         printJson(ctx, { project: project.layout.root, ...report, peakRssMb, stats: project.stats() });
+      } else if (report.total === 0) {
+        const left = report.skipped.length + report.ignored.length;
+        ctx.out(`no images found in ${report.source} (${report.layout} layout)${left ? `; ${left} other files left out` : ''}; nothing was imported\n`);
+        for (const s of [...report.skipped, ...report.ignored].slice(0, 50)) ctx.out(`  skipped ${s.path}: ${s.reason}\n`);
       } else {
         ctx.out(
           `${report.status === 'cancelled' ? 'cancelled' : 'imported'}: ${report.imported} new, ${report.duplicates} already in the project, ` +

@@ -8,31 +8,47 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, AppInfo, EventName, ProjectInfo } from '../../shared/api.js';
+import type { ImportJobState, ImportReport } from '../../shared/domain.js';
 import { explained, faultCode, InputError, ProjectError } from '../../shared/errors.js';
 import { damaged } from '../store/catalog.js';
 import { checkProject } from '../store/check.js';
 import { writeDemoDataset } from '../demo/demoDataset.js';
 import { runImport } from '../import/importer.js';
+import { planProjectImport } from '../import/projectImport.js';
 import { planImport } from '../import/sources.js';
+import { listFolder } from '../fs/folderBrowser.js';
+import { resolveUserPath } from '../fs/userPaths.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
 import { RecentProjects } from './recentProjects.js';
+import { selectionHandlers } from './selectionHandlers.js';
 
 const VERSION = '0.1.0';
 
 interface ImportJob {
   controller: AbortController;
   done: Promise<void>;
+  state: ImportJobState;
+}
+
+/** Finished jobs kept so a dialog that learns its job id late (or a reloaded page) still finds the report. */
+const FINISHED_KEPT = 20;
+
+/** What only a desktop shell can do; browser mode has none of it. */
+export interface NativeDialogs {
+  pickFolder?(options: { title?: string; defaultPath?: string }): Promise<string | null>;
 }
 
 export class Workbench {
   private project: Project | null = null;
   private readonly jobs = new Map<string, ImportJob>();
+  private readonly finished = new Map<string, ImportJobState>();
   private readonly events = new EventEmitter();
 
   constructor(
     readonly shell: AppInfo['shell'],
     private readonly recent = new RecentProjects(),
+    private readonly native: NativeDialogs = {},
   ) {
     this.events.setMaxListeners(100);
     // every call that meets a damaged catalog marks it, so the writes after it are refused with what to do
@@ -110,11 +126,12 @@ export class Workbench {
     }),
     'project.recent': () => this.recent.list(),
     'project.current': async () => (this.project ? this.info(this.project) : null),
-    'project.create': async ({ dir, name }) => this.use(await Project.create(dir, name ? { name } : {})),
-    'project.open': async ({ dir }) => this.use(await Project.open(dir)),
+    'project.create': async ({ dir, name }) => this.use(await Project.create(resolveUserPath(dir), name ? { name } : {})),
+    'project.open': async ({ dir }) => this.use(await Project.open(resolveUserPath(dir))),
     'project.createDemo': async ({ dir, seed }) => {
-      const rootExisted = existsSync(dir);
-      const project = await Project.create(dir, { name: 'Demo: synthetic surface defects' });
+      const root = resolveUserPath(dir);
+      const rootExisted = existsSync(root);
+      const project = await Project.create(root, { name: 'Demo: synthetic surface defects' });
       const source = await mkdtemp(path.join(os.tmpdir(), 'dwb-demo-'));
       try {
         await writeDemoDataset(source, seed === undefined ? {} : { seed });
@@ -134,9 +151,10 @@ export class Workbench {
       return null;
     },
     'project.stats': async () => this.current().stats(),
-    'images.list': async ({ filter }) => {
+    ...selectionHandlers({ current: () => this.current(), changed: (project) => this.emit('project.changed', this.info(project)) }),
+    'images.list': async ({ filter, sort }) => {
       const images = this.current().images;
-      return { items: images.summaries(filter), classes: images.defectClasses() };
+      return { items: images.summaries(filter, sort), classes: images.defectClasses() };
     },
     'images.get': async ({ id }) => {
       const image = this.current().images.get(id);
@@ -160,39 +178,69 @@ export class Workbench {
       return record;
     },
     'project.check': async ({ dir, repair }) => {
-      const root = dir ?? this.current().layout.root;
+      const root = dir ? resolveUserPath(dir) : this.current().layout.root;
       const report = await checkProject(root, { repair: repair ?? false });
       if (repair && this.project?.layout.root === report.root) this.emit('project.changed', this.info(this.project));
       return report;
     },
-    'import.start': async ({ source, layout }) => this.startImport(source, layout),
+    'import.start': async ({ source, layout }) => this.startImport(resolveUserPath(source), layout),
     'import.cancel': async ({ jobId }) => {
       const job = this.jobs.get(jobId);
       job?.controller.abort();
       return { cancelled: Boolean(job) };
+    },
+    'import.current': async () => {
+      const running = [...this.jobs.values()][0];
+      return running ? { ...running.state } : null;
+    },
+    'import.status': async ({ jobId }) => {
+      const state = this.jobs.get(jobId)?.state ?? this.finished.get(jobId);
+      if (!state) throw new InputError('job-not-found', `there is no import job ${jobId}; it may have finished before the app restarted`);
+      return { ...state };
+    },
+    'fs.list': async ({ dir }) => listFolder(dir === undefined ? os.homedir() : resolveUserPath(dir)),
+    'dialog.pickFolder': async ({ title, defaultPath }) => {
+      if (!this.native.pickFolder) throw new InputError('no-native-dialog', 'the desktop folder dialog exists only in the desktop app; use the folder browser');
+      const options = { ...(title ? { title } : {}), ...(defaultPath ? { defaultPath: resolveUserPath(defaultPath) } : {}) };
+      return { path: await this.native.pickFolder(options) };
     },
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {
     const project = this.writable();
     if (this.jobs.size > 0) throw new InputError('import-running', 'an import is already running; wait for it or cancel it first');
-    const plan = await planImport(source, layout);
+    const plan = await planProjectImport(project, source, layout);
     const jobId = randomUUID();
     const controller = new AbortController();
-    const done = runImport(project, plan, {
-      signal: controller.signal,
-      onProgress: (progress) => this.emit('import.progress', { ...progress, jobId }),
-    })
-      .then((report) => this.emit('import.finished', { jobId, report, error: null }))
+    const state: ImportJobState = { jobId, source: plan.source, running: true, progress: null, report: null, error: null };
+    const finish = (report: ImportReport | null, error: string | null) => {
+      Object.assign(state, { running: false, report, error });
+      this.jobs.delete(jobId);
+      this.finished.set(jobId, state);
+      for (const old of [...this.finished.keys()].slice(0, Math.max(0, this.finished.size - FINISHED_KEPT))) this.finished.delete(old);
+      this.emit('import.finished', { jobId, report, error });
+    };
+    // the job is registered before any of its events can leave, and its id is returned before it can finish
+    const done = Promise.resolve()
+      .then(() =>
+        runImport(project, plan, {
+          signal: controller.signal,
+          onProgress: (progress) => {
+            state.progress = progress;
+            this.emit('import.progress', { ...progress, jobId });
+          },
+        }),
+      )
+      .then((report) => finish(report, null))
       .catch((error: Error) => {
         this.noteDamage(error);
-        this.emit('import.finished', { jobId, report: null, error: error.message });
+        finish(null, error.message);
       })
       .finally(() => {
-        this.jobs.delete(jobId);
         if (this.project === project) this.emit('project.changed', this.info(project));
       });
-    this.jobs.set(jobId, { controller, done });
+    this.jobs.set(jobId, { controller, done, state });
     return { jobId };
   }
 }
+

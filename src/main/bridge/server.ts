@@ -1,6 +1,6 @@
 // Browser mode: the renderer served on 127.0.0.1 and the same typed API over a local bridge. Calls are
 // POST /api/call {channel, input}; events stream over Server-Sent Events at /api/events; pixels come from
-// /files/<kind>/<id>. Every request passes the guard (Host, Origin, Sec-Fetch-Site, per-run token).
+// /files/<kind>/<sha256> (by content). Every request passes the guard (Host, Origin, Sec-Fetch-Site, per-run token).
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -8,10 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_NAMES, type FileKind } from '../../shared/api.js';
+import { EVENT_NAMES } from '../../shared/api.js';
 import { dispatch, toApiError } from '../app/dispatch.js';
-import { fileErrorStatus, fileFor } from '../app/fileAccess.js';
+import { fileErrorStatus, fileForHash, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
+import { CONTENT_SECURITY_POLICY_HEADER } from '../shell/csp.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
 
 /** The built renderer (out/renderer), from this file's place in out/node/main/bridge. */
@@ -29,7 +30,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
 };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface BridgeOptions {
   workbench: Workbench;
@@ -128,12 +128,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
 
   if (url.pathname === '/api/events') return events.stream(req, res);
 
-  const file = /^\/files\/(thumbnail|image|mask)\/(\d+)$/.exec(url.pathname);
+  const file = parseFilePath(url.pathname);
   if (file) {
     try {
-      const response = await fileFor(options.workbench.current(), file[1] as FileKind, Number(file[2]));
-      if (response.kind === 'bytes') return send(res, 200, response.contentType, response.bytes);
-      res.writeHead(200, { 'Content-Type': response.contentType, 'Cache-Control': 'private, max-age=3600' });
+      const response = await fileForHash(options.workbench.current(), file.kind, file.sha256);
+      // addressed by content: the same URL is always the same bytes, so it may be kept for good
+      const headers = { 'Content-Type': response.contentType, 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' };
+      if (response.kind === 'bytes') return void res.writeHead(200, headers).end(response.bytes);
+      res.writeHead(200, headers);
       createReadStream(response.path).on('error', () => res.destroy()).pipe(res);
       return;
     } catch (error) {
@@ -231,7 +233,7 @@ async function serveStatic(res: ServerResponse, root: string, pathname: string):
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': relative === 'index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
   };
-  if (relative === 'index.html') Object.assign(headers, { 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY' });
+  if (relative === 'index.html') Object.assign(headers, { 'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER, 'X-Frame-Options': 'DENY' });
   res.writeHead(200, headers);
   createReadStream(file).pipe(res);
 }

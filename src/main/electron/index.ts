@@ -1,25 +1,32 @@
 // Electron shell: one locked-down window (context isolation, sandbox, no Node in the page, a strict CSP) over the
-// same Workbench services that browser mode uses. Calls arrive on one IPC channel and go through the same
-// dispatch (schema validation included); pixels are served on the dwb-file: protocol.
-// Built by electron-vite where Electron is installed; not part of the plain-Node build (see README).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
-import { EVENT_NAMES, type FileKind } from '../../shared/api.js';
+// same Workbench services that browser mode uses. The page and its pictures come from one privileged scheme,
+// dwb://app (see appProtocol.ts), so the IPC check compares origins on every OS and install folder, the CSP's
+// 'self' covers the images and canvases stay clean. Calls arrive on one IPC channel and go through the same
+// dispatch (schema validation included). Built by electron-vite where Electron is installed (see README).
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { EVENT_NAMES } from '../../shared/api.js';
 import { dispatch } from '../app/dispatch.js';
-import { fileFor } from '../app/fileAccess.js';
+import { RecentProjects } from '../app/recentProjects.js';
 import { Workbench } from '../app/workbench.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, handleAppRequest, isAppUrl, rendererEntry } from '../shell/appProtocol.js';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' dwb-file: blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
-protocol.registerSchemesAsPrivileged([{ scheme: 'dwb-file', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
-
-const workbench = new Workbench('electron');
+// the dev server is honoured only in an unpackaged build: a packaged app never loads (or trusts) another origin
+const entry = rendererEntry({ packaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
+const appDir = app.getAppPath();
+const rendererDir = path.join(appDir, 'out', 'renderer');
+// settings and recent projects where the platform keeps an app's data (~/.config, %APPDATA%, ~/Library/Application Support)
+const workbench = new Workbench('electron', new RecentProjects(process.env.DWB_HOME ?? app.getPath('userData')), {
+  async pickFolder({ title, defaultPath }) {
+    const owner = BrowserWindow.getFocusedWindow() ?? window;
+    const options = { title: title ?? 'Choose a folder', properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[], ...(defaultPath ? { defaultPath } : {}) };
+    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  },
+});
 let window: BrowserWindow | null = null;
-
-function rendererUrl(): string {
-  return process.env.ELECTRON_RENDERER_URL ?? `file://${join(__dirname, '../renderer/index.html')}`;
-}
 
 function createWindow(): void {
   window = new BrowserWindow({
@@ -27,37 +34,33 @@ function createWindow(): void {
     height: 900,
     title: 'Defect Workbench',
     webPreferences: {
-      preload: join(__dirname, '../preload/index.mjs'),
+      // CommonJS: a sandboxed preload cannot be an ES module
+      preload: path.join(appDir, 'out', 'preload', 'index.cjs'),
       contextIsolation: true,
       nodeIntegration: false,
       sandbox: true,
       webSecurity: true,
     },
   });
-  // the page may not navigate away or open windows: it is the app, not a browser
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void window.loadFile(join(__dirname, '../renderer/index.html'));
+  // the page may not navigate away or open windows: it is the app, not a browser; web links open outside
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    if (url !== entry.url) event.preventDefault();
+  });
+  void window.loadURL(entry.url);
 }
 
 void app.whenReady().then(() => {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
-  });
-  protocol.handle('dwb-file', async (request) => {
-    const url = new URL(request.url);
-    try {
-      const file = await fileFor(workbench.current(), url.hostname as FileKind, Number(url.pathname.slice(1)));
-      const body = file.kind === 'bytes' ? file.bytes : await readFile(file.path);
-      return new Response(body, { headers: { 'Content-Type': file.contentType } });
-    } catch (error) {
-      return new Response((error as Error).message, { status: 404 });
-    }
-  });
+  // the page asks for nothing: camera, microphone, notifications, geolocation… all refused
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_SCHEME, (request) => handleAppRequest(request, workbench, rendererDir));
   ipcMain.handle('dwb:call', (event, channel: unknown, input: unknown) => {
     // only our own page may call, never a frame that navigated elsewhere
-    if (!event.senderFrame?.url.startsWith(rendererUrl().split('index.html')[0]!)) {
+    if (!event.senderFrame || !isAppUrl(event.senderFrame.url, entry.devOrigin)) {
       return { ok: false, error: { code: 'forbidden', message: 'calls are accepted from the workbench window only' } };
     }
     return dispatch(workbench.handlers, channel, input);

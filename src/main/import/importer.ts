@@ -141,6 +141,7 @@ export async function runImport(project: Project, plan: ImportPlan, options: Imp
     duplicates: counts.duplicates,
     skipped,
     warnings: plan.warnings,
+    ignored: plan.ignored,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
   finishRun(project, runId, report.status, report);

@@ -26,6 +26,8 @@ export interface ImportPlan {
   skipped: SkippedFile[];
   /** Things worth telling that do not stop an item (an anomalous image without its mask...). */
   warnings: SkippedFile[];
+  /** Files that are not images (notes, spreadsheets…); reported, never imported. */
+  ignored: SkippedFile[];
 }
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff']);
@@ -41,7 +43,7 @@ export async function planImport(source: string, layout?: ImportLayout): Promise
   });
   if (!info) throw new InputError('source-missing', `${root} does not exist; give the folder that holds the images`);
   if (!info.isDirectory()) throw new InputError('source-not-folder', `${root} is a file; give the folder that holds the images`);
-  const plan: ImportPlan = { source: root, layout: layout ?? 'flat', items: [], skipped: [], warnings: [] };
+  const plan: ImportPlan = { source: root, layout: layout ?? 'flat', items: [], skipped: [], warnings: [], ignored: [] };
   try {
     plan.layout = layout ?? (await detectLayout(root));
     if (plan.layout === 'mvtec') await planMvtec(root, plan);
@@ -158,6 +160,8 @@ async function listImages(dir: string, plan: ImportPlan, recursive: boolean): Pr
     if (IMAGE_EXTENSIONS.has(ext)) found.push(file);
     else if (UNSUPPORTED_IMAGE_EXTENSIONS.has(ext)) {
       plan.skipped.push({ path: file, reason: `unsupported format (${ext.slice(1)}); convert it to PNG, JPEG, BMP or TIFF` });
+    } else {
+      plan.ignored.push({ path: file, reason: `not an image file${ext ? ` (${ext})` : ''}` });
     }
   }
   return found;

@@ -21,7 +21,7 @@ export function assignValidationSplit(project: Project, options: { fraction?: nu
   const fraction = options.fraction ?? settings.valFraction;
   const seed = options.seed ?? settings.splitSeed;
   const pool = project.db
-    .prepare(`SELECT id, sha256, split, label_state AS labelState FROM images WHERE split IN ('train', 'val')`)
+    .prepare(`SELECT id, sha256, split, label_state AS labelState FROM images WHERE split IN ('train', 'val') AND split_pinned = 0`)
     .all() as { id: number; sha256: string; split: Split; labelState: LabelState }[];
   const groups = new Map<LabelState, typeof pool>();
   for (const image of pool) {

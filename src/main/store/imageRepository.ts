@@ -9,7 +9,7 @@ import type {
   LabelState,
   Split,
 } from '../../shared/domain.js';
-import type { ImageFilter, ImageSummary } from '../../shared/api.js';
+import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 import type { Catalog } from './catalog.js';
 
@@ -162,17 +162,33 @@ export class ImageRepository {
     return this.db.prepare('SELECT sha256, width, height, area FROM masks WHERE sha256 = ?').get(sha256) as StoredMask | undefined;
   }
 
-  /** The grid's view of every image matching the filter, in id order: a few fields each, fast for 100,000 rows. */
-  summaries(filter: ImageFilter = {}): ImageSummary[] {
+  /**
+   * The grid's view of every image matching the filter, in import order or by name: a few fields each, fast for
+   * 100,000 rows. `folder` is the last two folders of the source path ("test/broken_large"), since file names repeat
+   * across classes.
+   */
+  summaries(filter: ImageFilter = {}, sort: ImageSort = 'imported'): ImageSummary[] {
     const { where, params } = whereClause(filter);
+    const order = sort === 'name' ? 'original_name COLLATE NOCASE, source_path, id' : 'id';
     const rows = this.db
       .prepare(
-        `SELECT id, original_name AS name, split, label_state AS labelState, defect_class AS defectClass,
+        `SELECT id, sha256, mask_sha256 AS maskSha256, original_name AS name, source_path AS sourcePath, split,
+                split_pinned AS splitPinned, label_state AS labelState, defect_class AS defectClass,
                 mask_sha256 IS NOT NULL AS hasMask, width, height
-         FROM images ${where} ORDER BY id`,
+         FROM images ${where} ORDER BY ${order}`,
       )
-      .all(...params) as (Omit<ImageSummary, 'hasMask'> & { hasMask: number })[];
-    return rows.map((r) => ({ ...r, hasMask: r.hasMask === 1 }));
+      .all(...params) as (Omit<ImageSummary, 'hasMask' | 'splitPinned' | 'folder'> & { hasMask: number; splitPinned: number; sourcePath: string })[];
+    return rows.map(({ sourcePath, ...r }) => ({ ...r, folder: folderOf(sourcePath), hasMask: r.hasMask === 1, splitPinned: r.splitPinned === 1 }));
+  }
+
+  /** Moves images to a split chosen by a person: pinned, so later imports and validation re-splits leave them. */
+  pinSplit(ids: readonly number[], split: Split): number {
+    const update = this.db.prepare('UPDATE images SET split = ?, split_pinned = 1 WHERE id = ?');
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const id of ids) changed += update.run(split, id).changes;
+    }).immediate();
+    return changed;
   }
 
   defectClasses(): string[] {
@@ -216,6 +232,10 @@ export class ImageRepository {
   }
 }
 
+function folderOf(sourcePath: string): string {
+  return sourcePath.split(/[\\/]/).slice(-3, -1).join('/');
+}
+
 function checkLabel(label: Label, mask: StoredMask | undefined): void {
   if (mask && label.labelState !== 'anomalous') {
     throw new InputError('mask-needs-anomalous', 'only an anomalous image can have a defect mask; label it anomalous first');
@@ -231,5 +251,9 @@ function whereClause(filter: ImageFilter): { where: string; params: unknown[] } 
   if (filter.split) (terms.push('split = ?'), params.push(filter.split));
   if (filter.labelState) (terms.push('label_state = ?'), params.push(filter.labelState));
   if (filter.defectClass) (terms.push('defect_class = ?'), params.push(filter.defectClass));
+  if (filter.search?.trim()) {
+    terms.push("original_name LIKE ? ESCAPE '\\'");
+    params.push(`%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
   return { where: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
 }

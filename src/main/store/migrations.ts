@@ -72,6 +72,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    description: 'a split chosen by a person is pinned: re-imports and re-splits leave it',
+    sql: `
+      ALTER TABLE images ADD COLUMN split_pinned INTEGER NOT NULL DEFAULT 0 CHECK (split_pinned IN (0, 1));
+    `,
+  },
+  {
     version: 5,
     description: 'import runs record the process that runs them, so a run left "running" by a killed process is recognized',
     sql: `

@@ -103,6 +103,9 @@ export class Project {
 
   static async open(root: string): Promise<Project> {
     const layout = projectLayout(root);
+    const folder = await stat(layout.root).catch(() => null);
+    if (!folder) throw new ProjectError('project-missing', `${layout.root} does not exist; check the path, or create a project there`);
+    if (!folder.isDirectory()) throw new ProjectError('not-a-folder', `${layout.root} is a file; a project is a folder with a ${path.basename(layout.catalog)} in it`);
     if (!existsSync(layout.catalog)) {
       throw new ProjectError(
         'not-a-project',

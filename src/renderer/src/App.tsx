@@ -9,7 +9,9 @@ const theme = createTheme({ palette: { mode: 'light', primary: { main: '#1565c0'
 
 export function App() {
   const [project, setProject] = useState<ProjectInfo | null | undefined>(undefined);
-  const [importFrom, setImportFrom] = useState<string | undefined>();
+  // the folder to import into a project just created, tied to that project: the project.changed event may mount the
+  // workspace before onOpened runs, and another project must never inherit it
+  const [importFrom, setImportFrom] = useState<{ root: string; source: string } | undefined>();
 
   useEffect(() => {
     void api.call('project.current', {}).then(setProject);
@@ -27,12 +29,12 @@ export function App() {
       ) : project === null ? (
         <FirstRun
           onOpened={(p, from) => {
-            setImportFrom(from);
+            setImportFrom(from ? { root: p.root, source: from } : undefined);
             setProject(p);
           }}
         />
       ) : (
-        <Workspace key={project.root} project={project} importFrom={importFrom} onClose={() => void api.call('project.close', {})} />
+        <Workspace key={project.root} project={project} importFrom={importFrom?.root === project.root ? importFrom.source : undefined} onClose={() => void api.call('project.close', {})} />
       )}
     </ThemeProvider>
   );

@@ -1,6 +1,6 @@
 // The renderer's handle on the services. In Electron the preload script exposes `window.dwb`; in browser mode the
 // same calls go over the local bridge (fetch for calls, Server-Sent Events for events). Both give one WorkbenchApi.
-import type { ApiError, ApiEvents, Channel, EventName, FileKind, WorkbenchApi } from '../../../shared/api';
+import { fileUrl, type ApiError, type ApiEvents, type Channel, type EventName, type WorkbenchApi } from '../../../shared/api';
 
 export class ApiCallError extends Error {
   readonly code: string;
@@ -32,7 +32,7 @@ function electronTransport(bridge: PreloadBridge): WorkbenchApi {
       return reply.result as never;
     },
     on: (event, listener) => bridge.on(event, listener as (payload: unknown) => void),
-    fileUrl: (kind, id, version) => `dwb-file://${kind}/${id}${version === undefined ? '' : `?v=${version}`}`,
+    fileUrl,
   };
 }
 
@@ -56,7 +56,7 @@ function browserTransport(): WorkbenchApi {
       events.addEventListener(event, handler);
       return () => events.removeEventListener(event, handler);
     },
-    fileUrl: (kind: FileKind, id: number, version?: string | number) => `/files/${kind}/${id}${version === undefined ? '' : `?v=${version}`}`,
+    fileUrl,
   };
 }
 

@@ -8,6 +8,7 @@ export interface WorkspaceActions {
   moveRow(delta: number): void;
   openViewer(): void;
   closeViewer(): void;
+  clearPicks(): void;
   fit(): void;
   actualSize(): void;
 }
@@ -22,6 +23,7 @@ export const WORKSPACE_COMMANDS: readonly Command<WorkspaceActions>[] = [
   { id: 'image.up', label: 'Image above', keys: ['ArrowUp'], when: ['grid'], run: (a) => a.moveRow(-1) },
   { id: 'viewer.open', label: 'Open in the viewer', keys: ['Enter', ' '], when: ['grid'], run: (a) => a.openViewer() },
   { id: 'viewer.close', label: 'Back to the grid', keys: ['Escape'], when: ['viewer'], run: (a) => a.closeViewer() },
+  { id: 'selection.clear', label: 'Unpick the picked images (Ctrl/Shift+click picks)', keys: ['Escape'], when: ['grid'], run: (a) => a.clearPicks() },
   { id: 'viewer.fit', label: 'Fit to window', keys: ['f'], when: ['viewer'], run: (a) => a.fit() },
   { id: 'viewer.actualSize', label: 'Actual size (100%)', keys: ['1'], when: ['viewer'], run: (a) => a.actualSize() },
 ];

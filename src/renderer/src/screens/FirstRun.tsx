@@ -1,9 +1,10 @@
 // The first screen: what the workbench is, and the three ways to start — open a project, create one from a folder
 // of images, or create the demo project to try everything at once.
-import { Alert, Box, Button, Card, CardActions, CardContent, Link, List, ListItemButton, ListItemText, Stack, TextField, Typography } from '@mui/material';
+import { Alert, Box, Button, Card, CardActions, CardContent, Link, List, ListItemButton, ListItemText, Stack, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import type { AppInfo, ProjectInfo, RecentProject } from '../../../shared/api';
 import { api } from '../api/transport';
+import { PathField } from '../files/PathField';
 
 export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFrom?: string): void }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -52,7 +53,7 @@ export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFr
           <CardContent>
             <Typography variant="h6">Open a project</Typography>
             <Typography variant="body2" color="text.secondary">A project is a folder with a project.sqlite in it.</Typography>
-            <TextField fullWidth size="small" sx={{ mt: 2 }} label="Project folder" value={openDir} onChange={(e) => setOpenDir(e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'open-dir' } }} />
+            <PathField sx={{ mt: 2 }} label="Project folder" value={openDir} onChange={setOpenDir} testId="open-dir" />
             {recent.length > 0 && (
               <List dense sx={{ mt: 1 }}>
                 {recent.map((r) => (
@@ -75,8 +76,8 @@ export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFr
             <Typography variant="body2" color="text.secondary">
               A new, empty folder for the project, and the folder of images to import (plain, good/ + defect folders, or MVTec AD layout).
             </Typography>
-            <TextField fullWidth size="small" sx={{ mt: 2 }} label="New project folder" value={newDir} onChange={(e) => setNewDir(e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'new-dir' } }} />
-            <TextField fullWidth size="small" sx={{ mt: 2 }} label="Images to import (optional)" value={imagesDir} onChange={(e) => setImagesDir(e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'images-dir' } }} />
+            <PathField sx={{ mt: 2 }} label="New project folder" value={newDir} onChange={setNewDir} testId="new-dir" />
+            <PathField sx={{ mt: 2 }} label="Images to import (optional)" value={imagesDir} onChange={setImagesDir} testId="images-dir" />
           </CardContent>
           <CardActions>
             <Button
@@ -94,7 +95,7 @@ export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFr
             <Typography variant="body2" color="text.secondary">
               A few hundred generated metal-like surfaces, some with scratches, spots and dents and their masks. Made in seconds on this computer.
             </Typography>
-            <TextField fullWidth size="small" sx={{ mt: 2 }} label="Folder for the demo project" value={demoDir} onChange={(e) => setDemoDir(e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'demo-dir' } }} />
+            <PathField sx={{ mt: 2 }} label="Folder for the demo project" value={demoDir} onChange={setDemoDir} testId="demo-dir" />
           </CardContent>
           <CardActions>
             <Button variant="contained" disabled={!demoDir.trim() || busy !== null} onClick={() => void attempt('demo', async () => onOpened(await api.call('project.createDemo', { dir: demoDir })))} data-testid="create-demo">

@@ -66,13 +66,13 @@ function useElementSize<T extends HTMLElement>(): [React.RefObject<T | null>, { 
   return [ref, size];
 }
 
-export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; version: number; index: number; total: number }>(function Viewer(
-  { image, version, index, total },
+export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; index: number; total: number }>(function Viewer(
+  { image, index, total },
   handle,
 ) {
   const [boxRef, stage] = useElementSize<HTMLDivElement>();
-  const picture = useLoadedImage(api.fileUrl('image', image.id));
-  const overlay = useMaskOverlay(image.hasMask ? api.fileUrl('mask', image.id, version) : null);
+  const picture = useLoadedImage(api.fileUrl('image', image.sha256));
+  const overlay = useMaskOverlay(image.maskSha256 ? api.fileUrl('mask', image.maskSha256) : null);
   const [showMask, setShowMask] = useState(true);
   const [viewport, setViewport] = useState<Viewport | null>(null);
   const lastSize = useRef<string>('');
@@ -97,7 +97,7 @@ export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; version: n
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%' }}>
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', p: 1, borderBottom: 1, borderColor: 'divider' }}>
         <Typography variant="subtitle2" noWrap sx={{ flex: 1 }} data-testid="viewer-title">
-          {image.name} — {image.width}×{image.height} — {index + 1} of {total}
+          {image.folder}/{image.name} — {image.width}×{image.height} — {index + 1} of {total}
         </Typography>
         <Chip size="small" color={color} label={image.labelState === 'anomalous' && image.defectClass ? `anomalous: ${image.defectClass}` : image.labelState} data-testid="viewer-label" />
         <Chip size="small" variant="outlined" label={image.split} />

@@ -10,14 +10,23 @@ export const CELL = 168;
 
 const EDGE: Record<ImageSummary['labelState'], string> = { normal: '#2e7d32', anomalous: '#d32f2f', unlabeled: 'transparent' };
 
+/** What a click asks for: one image, a range from the last one (Shift), or one more or less (Ctrl/Cmd). */
+export interface PickModifiers {
+  range: boolean;
+  toggle: boolean;
+}
+
 export function ThumbnailGrid(props: {
   items: readonly ImageSummary[];
   selected: number;
-  onSelect(index: number): void;
+  picked: ReadonlySet<number>;
+  /** A new value brings the grid back to its top (a new filter or order is a new list). */
+  scrollKey: string;
+  onSelect(index: number, modifiers: PickModifiers): void;
   onOpen(index: number): void;
   onColumns(columns: number): void;
 }) {
-  const { items, selected, onSelect, onOpen, onColumns } = props;
+  const { items, selected, picked, scrollKey, onSelect, onOpen, onColumns } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
@@ -33,6 +42,10 @@ export function ThumbnailGrid(props: {
   const rows = Math.ceil(items.length / columns);
   const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scrollRef.current, estimateSize: () => CELL, overscan: 3 });
 
+  useEffect(() => {
+    virtualizer.scrollToOffset(0);
+  }, [scrollKey, virtualizer]);
+
   // keep the selected image in view when the keyboard moves the selection
   useEffect(() => {
     if (selected >= 0) virtualizer.scrollToIndex(Math.floor(selected / columns), { align: 'auto' });
@@ -46,13 +59,16 @@ export function ThumbnailGrid(props: {
             {items.slice(row.index * columns, row.index * columns + columns).map((image, k) => {
               const index = row.index * columns + k;
               const isSelected = index === selected;
+              const isPicked = picked.has(image.id);
               return (
                 <Box
                   key={image.id}
                   data-testid="thumb"
                   data-image-id={image.id}
                   data-label={image.labelState}
-                  onClick={() => onSelect(index)}
+                  data-picked={isPicked || undefined}
+                  title={`${image.folder}/${image.name}\n${image.split}${image.splitPinned ? ' (pinned)' : ''} · ${image.labelState === 'anomalous' ? `anomalous: ${image.defectClass ?? 'no class'}` : image.labelState}${image.hasMask ? ' · mask' : ''}`}
+                  onClick={(e) => onSelect(index, { range: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
                   onDoubleClick={() => onOpen(index)}
                   sx={{
                     width: CELL - 8,
@@ -63,18 +79,21 @@ export function ThumbnailGrid(props: {
                     borderRadius: 1,
                     overflow: 'hidden',
                     bgcolor: '#2b2b2b',
-                    outline: isSelected ? '3px solid #1976d2' : `3px solid ${EDGE[image.labelState]}`,
+                    outline: isSelected ? '3px solid #1976d2' : isPicked ? '3px dashed #ff9800' : `3px solid ${EDGE[image.labelState]}`,
                     outlineOffset: -3,
                   }}
                 >
                   <img
-                    src={api.fileUrl('thumbnail', image.id)}
+                    src={api.fileUrl('thumbnail', image.sha256)}
                     alt={image.name}
                     loading="lazy"
                     decoding="async"
                     draggable={false}
                     style={{ width: '100%', height: '100%', objectFit: 'contain', display: 'block' }}
                   />
+                  {isPicked && (
+                    <Box sx={{ position: 'absolute', top: 4, left: 4, width: 18, height: 18, borderRadius: '50%', bgcolor: '#ff9800', color: '#000', fontSize: 12, textAlign: 'center', lineHeight: '18px' }}>✓</Box>
+                  )}
                   <Typography
                     variant="caption"
                     sx={{ position: 'absolute', left: 0, right: 0, bottom: 0, px: 0.5, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}

@@ -1,11 +1,12 @@
 // The main screen of an open project: filters and counters on the left, the thumbnail grid (or the viewer) in the
 // middle. All keys go through the command registry; labelling updates the grid at once and the store in the
 // background.
-import { Alert, AppBar, Box, Button, ButtonGroup, Divider, Snackbar, Toolbar, Typography } from '@mui/material';
+import { Alert, AppBar, Box, Button, ButtonGroup, Divider, MenuItem, Snackbar, TextField, Toolbar, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ImageFilter, ImageSummary, ProjectInfo } from '../../../shared/api';
-import type { LabelState } from '../../../shared/domain';
+import type { ImageFilter, ImageSort, ImageSummary, ProjectInfo } from '../../../shared/api';
+import { SPLITS, type LabelState, type Split } from '../../../shared/domain';
 import { api } from '../api/transport';
+import { focusTakesKey } from '../commands/focus';
 import { findCommand, keyName } from '../commands/registry';
 import { WORKSPACE_COMMANDS, type WorkspaceActions } from '../commands/workspaceCommands';
 import { Viewer, type ViewerHandle } from '../viewer/Viewer';
@@ -13,10 +14,15 @@ import { Counters } from './Counters';
 import { Filters } from './Filters';
 import { HealthPanel } from './HealthPanel';
 import { ImportDialog } from './ImportDialog';
-import { ThumbnailGrid } from './ThumbnailGrid';
+import { RunningImport } from './RunningImport';
+import { ThumbnailGrid, type PickModifiers } from './ThumbnailGrid';
 
 export function Workspace({ project, onClose, importFrom }: { project: ProjectInfo; onClose(): void; importFrom?: string }) {
   const [filter, setFilter] = useState<ImageFilter>({});
+  const [sort, setSort] = useState<ImageSort>('imported');
+  /** Images picked with Ctrl/Shift+click: labels and split moves apply to all of them. */
+  const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
+  const anchor = useRef(-1);
   const [items, setItems] = useState<ImageSummary[]>([]);
   const [classes, setClasses] = useState<string[]>([]);
   const [selected, setSelected] = useState(-1);
@@ -32,31 +38,78 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const viewer = useRef<ViewerHandle>(null);
 
   const load = useCallback(async () => {
-    const list = await api.call('images.list', { filter });
+    const list = await api.call('images.list', { filter, sort });
     setItems(list.items);
     setClasses(list.classes);
     setSelected((s) => (list.items.length === 0 ? -1 : Math.min(Math.max(s, 0), list.items.length - 1)));
-  }, [filter]);
+  }, [filter, sort]);
 
   useEffect(() => {
     void load();
   }, [load]);
+  // a new filter or order is a new list: it starts at its top, with nothing picked
+  useEffect(() => {
+    setSelected(0);
+    setPicked(new Set());
+    anchor.current = -1;
+  }, [filter, sort]);
+
+  /** The images an action applies to: the picked ones, else the selected one. */
+  const targets = useMemo(() => (picked.size > 0 ? items.filter((it) => picked.has(it.id)) : items[selected] ? [items[selected]!] : []), [items, picked, selected]);
+
+  const select = useCallback(
+    (index: number, mods: PickModifiers) => {
+      const image = items[index];
+      if (!image) return;
+      if (mods.range && anchor.current >= 0) {
+        const [from, to] = [Math.min(anchor.current, index), Math.max(anchor.current, index)];
+        setPicked(new Set(items.slice(from, to + 1).map((it) => it.id)));
+      } else if (mods.toggle) {
+        setPicked((before) => {
+          const next = new Set(before.size === 0 && items[selected] ? [items[selected]!.id] : before);
+          if (next.has(image.id)) next.delete(image.id);
+          else next.add(image.id);
+          return next;
+        });
+        anchor.current = index;
+      } else {
+        setPicked(new Set());
+        anchor.current = index;
+      }
+      setSelected(index);
+    },
+    [items, selected],
+  );
+
+  const moveToSplit = useCallback(
+    async (split: Split) => {
+      if (targets.length === 0) return;
+      try {
+        await api.call('images.setSplit', { ids: targets.map((t) => t.id), split });
+      } catch (e) {
+        setError(`The images were not moved: ${(e as Error).message}`);
+      }
+      void load();
+    },
+    [targets, load],
+  );
   // an import that finishes brings new images into the grid
   useEffect(() => api.on('import.finished', () => void load()), [load]);
 
   const label = useCallback(
     async (state: LabelState) => {
-      const image = items[selected];
-      if (!image) return;
-      setItems((list) => list.map((it, i) => (i === selected ? { ...it, labelState: state, defectClass: state === 'anomalous' ? it.defectClass : null, hasMask: state === 'anomalous' && it.hasMask } : it)));
+      if (targets.length === 0) return;
+      const ids = new Set(targets.map((t) => t.id));
+      setItems((list) => list.map((it) => (ids.has(it.id) ? { ...it, labelState: state, defectClass: state === 'anomalous' ? it.defectClass : null, hasMask: state === 'anomalous' && it.hasMask, maskSha256: state === 'anomalous' ? it.maskSha256 : null } : it)));
       try {
-        await api.call('images.label', { id: image.id, labelState: state });
+        if (targets.length === 1) await api.call('images.label', { id: targets[0]!.id, labelState: state });
+        else await api.call('images.labelMany', { ids: [...ids], labelState: state });
       } catch (e) {
         setError(`The label was not saved: ${(e as Error).message}`);
         void load();
       }
     },
-    [items, selected, load],
+    [targets, load],
   );
 
   const actions: WorkspaceActions = useMemo(
@@ -66,6 +119,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       moveRow: (delta) => setSelected((s) => Math.max(0, Math.min(items.length - 1, s + delta * columns.current))),
       openViewer: () => selected >= 0 && setViewerOpen(true),
       closeViewer: () => setViewerOpen(false),
+      clearPicks: () => setPicked(new Set()),
       fit: () => viewer.current?.fit(),
       actualSize: () => viewer.current?.actualSize(),
     }),
@@ -74,8 +128,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (importOpen || target?.closest('input, textarea, [role="listbox"], [role="dialog"]')) return;
+      if (importOpen || focusTakesKey(document.activeElement, event.key) || focusTakesKey(event.target as Element | null, event.key)) return;
       const command = findCommand(WORKSPACE_COMMANDS, viewerOpen ? 'viewer' : 'grid', keyName(event));
       if (!command) return;
       event.preventDefault();
@@ -96,6 +149,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               {project.root}
             </Typography>
           </Typography>
+          <RunningImport onOpen={() => setImportOpen(true)} />
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>
@@ -105,13 +159,18 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       </AppBar>
       <Box sx={{ display: 'flex', flex: 1, minHeight: 0 }}>
         <Box sx={{ width: 300, p: 2, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}>
-          <Filters filter={filter} classes={classes} onChange={setFilter} />
+          <Filters filter={filter} classes={classes} onChange={setFilter} sort={sort} onSort={setSort} />
           <Divider sx={{ my: 2 }} />
           <Counters stats={project.stats} />
           <Divider sx={{ my: 2 }} />
           <Typography variant="body2" color="text.secondary" data-testid="shown-count">
-            {items.length} images shown{current ? ` — selected: ${current.name}` : ''}
+            {items.length} images shown{current ? ` — selected: ${current.folder}/${current.name}` : ''}
           </Typography>
+          {picked.size > 0 && (
+            <Typography variant="body2" data-testid="picked-count">
+              {picked.size} picked: labels and moves apply to all of them (Esc unpicks)
+            </Typography>
+          )}
           <ButtonGroup size="small" sx={{ mt: 1 }} disabled={!current} aria-label="label the selected image">
             <Button color="success" variant={current?.labelState === 'normal' ? 'contained' : 'outlined'} onClick={() => void label('normal')} data-testid="label-normal">
               Normal (N)
@@ -123,6 +182,21 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               None (U)
             </Button>
           </ButtonGroup>
+          <TextField
+            select
+            size="small"
+            label={targets.length > 1 ? `Move ${targets.length} images to` : 'Move to split'}
+            value=""
+            disabled={targets.length === 0}
+            onChange={(e) => void moveToSplit(e.target.value as Split)}
+            sx={{ mt: 2, width: '100%' }}
+            helperText={current?.splitPinned && targets.length === 1 ? `pinned in ${current.split}` : 'the choice stays through re-imports'}
+            slotProps={{ htmlInput: { 'data-testid': 'move-split' } }}
+          >
+            {SPLITS.map((s) => (
+              <MenuItem key={s} value={s}>{s}</MenuItem>
+            ))}
+          </TextField>
           <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1, whiteSpace: 'pre-line' }}>
             {WORKSPACE_COMMANDS.map((c) => `${c.keys.map((k) => (k === ' ' ? 'Space' : k.length === 1 ? k.toUpperCase() : k)).join(' / ')}: ${c.label}`).join('\n')}
           </Typography>
@@ -136,9 +210,17 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               </Typography>
             </Box>
           ) : viewerOpen && current ? (
-            <Viewer ref={viewer} image={current} version={0} index={selected} total={items.length} />
+            <Viewer ref={viewer} image={current} index={selected} total={items.length} />
           ) : (
-            <ThumbnailGrid items={items} selected={selected} onSelect={setSelected} onOpen={(i) => (setSelected(i), setViewerOpen(true))} onColumns={(c) => (columns.current = c)} />
+            <ThumbnailGrid
+              items={items}
+              selected={selected}
+              picked={picked}
+              scrollKey={JSON.stringify([filter, sort])}
+              onSelect={select}
+              onOpen={(i) => (setSelected(i), setViewerOpen(true))}
+              onColumns={(c) => (columns.current = c)}
+            />
           )}
         </Box>
       </Box>

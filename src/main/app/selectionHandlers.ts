@@ -1,0 +1,41 @@
+// Calls on several images at once, as picked in the grid: an image-level label for all of them, or a move to a
+// split that stays (pinned) through re-imports and validation re-splits. All or none, in one transaction each.
+import type { LabelState } from '../../shared/domain.js';
+import { InputError } from '../../shared/errors.js';
+import type { Project } from '../store/project.js';
+import type { Handlers } from './dispatch.js';
+
+interface Context {
+  current(): Project;
+  changed(project: Project): void;
+}
+
+export function selectionHandlers(ctx: Context): Pick<Handlers, 'images.labelMany' | 'images.setSplit'> {
+  return {
+    'images.labelMany': async ({ ids, labelState, defectClass }) => {
+      const project = ctx.current();
+      project.db.transaction(() => {
+        for (const id of ids) relabel(project, id, labelState, defectClass);
+      })();
+      ctx.changed(project);
+      return { updated: ids.length };
+    },
+    'images.setSplit': async ({ ids, split }) => {
+      const project = ctx.current();
+      const missing = ids.filter((id) => !project.images.get(id));
+      if (missing.length) throw new InputError('image-not-found', `there is no image with id ${missing.slice(0, 5).join(', ')} in this project`);
+      const updated = project.images.pinSplit(ids, split);
+      ctx.changed(project);
+      return { updated };
+    },
+  };
+}
+
+/** An image-level relabel by a person; an existing mask is kept only while the image stays anomalous. */
+function relabel(project: Project, id: number, labelState: LabelState, defectClass: string | null | undefined): void {
+  const before = project.images.get(id);
+  if (!before) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
+  const keepMask = labelState === 'anomalous' && before.maskSha256 !== null;
+  const stored = keepMask ? project.images.mask(before.maskSha256!) : undefined;
+  project.images.setLabel(id, { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null }, 'user', stored);
+}
