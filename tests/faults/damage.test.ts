@@ -90,8 +90,11 @@ describe('damage is never made worse nor hidden', () => {
     try {
       await workbench.handlers['project.open']({ dir: project });
       const images = workbench.current().images.list();
+      // files are addressed by content: the image's SHA-256 names its original and its thumbnail
       const get = (kind: string, id: number) =>
-        fetch(`http://127.0.0.1:${bridge.port}/files/${kind}/${id}`, { headers: { Authorization: `Bearer ${bridge.token}` } });
+        fetch(`http://127.0.0.1:${bridge.port}/files/${kind}/${images.find((i) => i.id === id)!.sha256}`, {
+          headers: { Authorization: `Bearer ${bridge.token}` },
+        });
       const fileOf = (i: number) => workbench.current().imagePath(images[i]!);
       expect((await get('image', images[0]!.id)).status).toBe(200);
 
