@@ -41,7 +41,7 @@ const FAST: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
   lrAdaptor: 1e-3,
   lrHeads: 2e-3,
   mapScoreWeight: null,
-  validateEvery: 0,
+  validateEvery: 10,
 };
 
 /**
