@@ -1,0 +1,104 @@
+// The two presets and the one function that turns a partial request into a fully resolved TrainingConfig.
+// `paper` is SuperSimpleNet as published (meant for a GPU); `fast` is the CPU default, designed by measurement
+// (see the trainer's notes in the report of issue 9: cached stride-8 features, a fixed random orthogonal
+// projection to 256 channels, smaller heads, ten times the published learning rates, and an image score that
+// blends the classification score with the map's maximum).
+import type { ExecutionProvider } from '../engine/runtime.js';
+import type { Preset, TrainingConfig } from './types.js';
+
+const PAPER: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
+  preset: 'paper',
+  size: { height: 256, width: 256 },
+  epochs: 300,
+  batchSize: 32,
+  featureStride: 4,
+  projectedChannels: null,
+  segHidden: 1024,
+  clsHidden: 128,
+  lrAdaptor: 1e-4,
+  lrHeads: 2e-4,
+  weightDecay: 1e-5,
+  lrDecayAt: [0.8, 0.9],
+  noiseStd: 0.015,
+  perlinThreshold: { unsupervised: 0.2, supervised: 0.6 },
+  emptyMaskProbability: 0.5,
+  clipGradNorm: 1,
+  mapScoreWeight: 0,
+  featureNorm: 2,
+  validateEvery: 10,
+  mapSigma: 4,
+};
+
+const FAST: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
+  ...PAPER,
+  preset: 'fast',
+  epochs: 30,
+  batchSize: 32,
+  featureStride: 8,
+  projectedChannels: 128,
+  segHidden: 128,
+  clsHidden: 8,
+  lrAdaptor: 1e-3,
+  lrHeads: 2e-3,
+  mapScoreWeight: null,
+  validateEvery: 10,
+};
+
+/**
+ * The fast preset trains for a number of steps rather than epochs: 30 epochs, but at least 200 and at most 300
+ * steps (≈ 1.1 CPU-seconds each on this kind of machine), so a 42-image set still gets enough updates and a large
+ * one stays within minutes.
+ */
+export const FAST_STEPS = { epochs: 30, min: 200, max: 300 };
+
+/** Steps in one epoch: with anomalous images, each step takes half its batch from the normal ones (1:1 balance). */
+export function stepsPerEpoch(images: { normal: number; anomalous: number }, batchSize: number): number {
+  const batch = Math.max(2, Math.min(batchSize, images.normal + images.anomalous) & ~1);
+  return images.normal > 0 && images.anomalous > 0 ? Math.ceil(images.normal / (batch / 2)) : Math.ceil((images.normal + images.anomalous) / batch);
+}
+
+export const PRESETS: Record<Preset, Omit<TrainingConfig, 'backbonePath' | 'seed'>> = { paper: PAPER, fast: FAST };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Fills a partial config from its preset (default: `paper` on a GPU, `fast` on the CPU) and checks it. */
+export function resolveConfig(
+  partial: Partial<TrainingConfig> & { backbonePath: string },
+  opts: { provider: ExecutionProvider | 'gpu'; trainImages?: { normal: number; anomalous: number } },
+): TrainingConfig {
+  const preset: Preset = partial.preset ?? (opts.provider === 'cpu' ? 'fast' : 'paper');
+  const base = PRESETS[preset];
+  if (!base) throw new ConfigError(`unknown preset "${String(preset)}"; use fast or paper`);
+  const config: TrainingConfig = { ...base, seed: 0, ...stripUndefined(partial), preset, backbonePath: partial.backbonePath };
+  if (preset === 'fast' && partial.epochs === undefined && opts.trainImages) {
+    const perEpoch = stepsPerEpoch(opts.trainImages, config.batchSize);
+    const steps = Math.min(FAST_STEPS.max, Math.max(FAST_STEPS.min, FAST_STEPS.epochs * perEpoch));
+    config.epochs = Math.max(1, Math.round(steps / perEpoch));
+  }
+  if (config.mapScoreWeight === null && opts.trainImages) config.mapScoreWeight = defaultMapScoreWeight(opts.trainImages.anomalous > 0);
+  const { height, width } = config.size;
+  for (const [name, v] of [['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(v) || v < 64 || v % 32 !== 0) throw new ConfigError(`image ${name} ${v} must be a multiple of 32 and at least 64 (e.g. 256, or 640×256 for long parts)`);
+  }
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new ConfigError(`epochs must be a positive whole number, got ${config.epochs}`);
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new ConfigError(`batch size must be at least 2, got ${config.batchSize}`);
+  if (!Number.isInteger(config.seed) || config.seed < 0) throw new ConfigError(`seed must be a non-negative whole number, got ${config.seed}`);
+  if (config.featureStride !== 4 && config.featureStride !== 8) throw new ConfigError(`feature stride must be 4 or 8, got ${config.featureStride}`);
+  return config;
+}
+
+/**
+ * How much of the image score comes from the map's maximum when the preset leaves it open: all of it when only
+ * normal images train the model (the classification head then learns from synthetic anomalies alone, one label per
+ * image against a thousand per map, and lags far behind the map in short runs: measured), half when real defects
+ * train it (weak labels reach the model only through the classification head).
+ */
+export function defaultMapScoreWeight(realDefects: boolean): number {
+  return realDefects ? 0.5 : 1;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
