@@ -13,6 +13,7 @@ import { runImport } from '../import/importer.js';
 import { planImport } from '../import/sources.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
+import { labelHandlers } from './labelHandlers.js';
 import { RecentProjects } from './recentProjects.js';
 
 const VERSION = '0.1.0';
@@ -109,22 +110,7 @@ export class Workbench {
       if (!image) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
       return image;
     },
-    'images.label': async ({ id, labelState, defectClass }) => {
-      const project = this.current();
-      const before = project.images.get(id);
-      if (!before) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
-      // an image-level relabel keeps an existing mask only while the image stays anomalous
-      const keepMask = labelState === 'anomalous' && before.maskSha256 !== null;
-      const stored = keepMask ? project.images.mask(before.maskSha256!) : undefined;
-      const record = project.images.setLabel(
-        id,
-        { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null },
-        'user',
-        stored,
-      );
-      this.emit('project.changed', this.info(project));
-      return record;
-    },
+    ...labelHandlers({ current: () => this.current(), changed: (project) => this.emit('project.changed', this.info(project)) }),
     'import.start': async ({ source, layout }) => this.startImport(source, layout),
     'import.cancel': async ({ jobId }) => {
       const job = this.jobs.get(jobId);

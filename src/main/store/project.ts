@@ -8,6 +8,7 @@ import { InputError, ProjectError } from '../../shared/errors.js';
 import { encodeBinaryMask } from '../images/mask.js';
 import { BlobStore } from './blobStore.js';
 import { openCatalog, type Catalog } from './catalog.js';
+import { ClassRepository } from './classRepository.js';
 import { ImageRepository, type Label, type StoredMask } from './imageRepository.js';
 import { projectLayout, type ProjectLayout } from './projectLayout.js';
 import { readSettings, writeSettings, type ProjectSettings } from './settings.js';
@@ -20,6 +21,7 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export class Project {
   readonly images: ImageRepository;
+  readonly classes: ClassRepository;
   readonly imageFiles: BlobStore;
   readonly maskFiles: BlobStore;
 
@@ -27,7 +29,8 @@ export class Project {
     readonly layout: ProjectLayout,
     readonly db: Catalog,
   ) {
-    this.images = new ImageRepository(db);
+    this.classes = new ClassRepository(db);
+    this.images = new ImageRepository(db, this.classes);
     this.imageFiles = new BlobStore(layout.images);
     this.maskFiles = new BlobStore(layout.masks);
   }
@@ -89,6 +92,11 @@ export class Project {
 
   maskPath(image: Pick<ImageRecord, 'maskSha256'>): string | null {
     return image.maskSha256 ? this.maskFiles.pathFor(image.maskSha256, 'png') : null;
+  }
+
+  /** The indexed mask (class id per pixel) of one stored version; the same store as the binary masks. */
+  classMaskPath(sha256: string): string {
+    return this.maskFiles.pathFor(sha256, 'png');
   }
 
   /** Stores a binary mask image (0/255 PNG) and returns its catalog entry; the file lands before any row names it. */
