@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
+import { KindBadge } from '../studio/panels/KindBadge';
 
 export const CELL = 168;
 
@@ -52,6 +53,7 @@ export function ThumbnailGrid(props: {
                   data-testid="thumb"
                   data-image-id={image.id}
                   data-label={image.labelState}
+                  data-kind={image.labelState === 'anomalous' ? (image.hasMask ? 'full' : 'weak') : image.labelState}
                   onClick={() => onSelect(index)}
                   onDoubleClick={() => onOpen(index)}
                   sx={{
@@ -75,6 +77,7 @@ export function ThumbnailGrid(props: {
                     draggable={false}
                     style={{ width: '100%', height: '100%', objectFit: 'contain', display: 'block' }}
                   />
+                  <KindBadge image={image} />
                   <Typography
                     variant="caption"
                     sx={{ position: 'absolute', left: 0, right: 0, bottom: 0, px: 0.5, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}

@@ -8,8 +8,12 @@ import type { LabelState } from '../../../shared/domain';
 import { api } from '../api/transport';
 import { findCommand, keyName } from '../commands/registry';
 import { WORKSPACE_COMMANDS, type WorkspaceActions } from '../commands/workspaceCommands';
-import { Viewer, type ViewerHandle } from '../viewer/Viewer';
-import { Counters } from './Counters';
+import { DropMaskDialog } from '../studio/panels/DropMaskDialog';
+import { LabelKindPanel } from '../studio/panels/LabelKindPanel';
+import { labelSession } from '../studio/session/labelSession';
+import { useLabelSession } from '../studio/session/useLabelSession';
+import { Studio } from '../studio/Studio';
+import type { ViewerHandle } from '../viewer/Viewer';
 import { Filters } from './Filters';
 import { ImportDialog } from './ImportDialog';
 import { ThumbnailGrid } from './ThumbnailGrid';
@@ -42,20 +46,15 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   // an import that finishes brings new images into the grid
   useEffect(() => api.on('import.finished', () => void load()), [load]);
 
+  // labels go through the label session: one undo step each, and a mask is never dropped without asking
   const label = useCallback(
     async (state: LabelState) => {
       const image = items[selected];
-      if (!image) return;
-      setItems((list) => list.map((it, i) => (i === selected ? { ...it, labelState: state, defectClass: state === 'anomalous' ? it.defectClass : null, hasMask: state === 'anomalous' && it.hasMask } : it)));
-      try {
-        await api.call('images.label', { id: image.id, labelState: state });
-      } catch (e) {
-        setError(`The label was not saved: ${(e as Error).message}`);
-        void load();
-      }
+      if (image) await labelSession.setLabel(image, state);
     },
-    [items, selected, load],
+    [items, selected],
   );
+  useLabelSession({ setItems, onError: setError, gridKeys: !viewerOpen });
 
   const actions: WorkspaceActions = useMemo(
     () => ({
@@ -104,7 +103,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
         <Box sx={{ width: 300, p: 2, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}>
           <Filters filter={filter} classes={classes} onChange={setFilter} />
           <Divider sx={{ my: 2 }} />
-          <Counters stats={project.stats} />
+          <LabelKindPanel stats={project.stats} />
           <Divider sx={{ my: 2 }} />
           <Typography variant="body2" color="text.secondary" data-testid="shown-count">
             {items.length} images shown{current ? ` — selected: ${current.name}` : ''}
@@ -133,12 +132,13 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               </Typography>
             </Box>
           ) : viewerOpen && current ? (
-            <Viewer ref={viewer} image={current} version={0} index={selected} total={items.length} />
+            <Studio ref={viewer} image={current} index={selected} total={items.length} />
           ) : (
             <ThumbnailGrid items={items} selected={selected} onSelect={setSelected} onOpen={(i) => (setSelected(i), setViewerOpen(true))} onColumns={(c) => (columns.current = c)} />
           )}
         </Box>
       </Box>
+      <DropMaskDialog />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>
