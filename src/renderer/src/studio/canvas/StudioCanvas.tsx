@@ -43,6 +43,8 @@ interface Props {
 }
 
 const CLOSE_DISTANCE_PX = 8;
+/** One empty list for the lines' initial points: a new [] each render would make react-konva wipe the live line. */
+const NO_POINTS: number[] = [];
 
 export function StudioCanvas(props: Props) {
   const { width, height, picture, image, scene, viewport, onViewport, settings, color, showMask, displayFilter } = props;
@@ -249,6 +251,10 @@ export function StudioCanvas(props: Props) {
       onWheel={onWheel}
       onContextMenu={(e) => e.preventDefault()}
       data-testid="studio-canvas"
+      data-tool={settings.tool}
+      data-scale={viewport.scale}
+      data-x={viewport.x}
+      data-y={viewport.y}
     >
       <Stage width={width} height={height} x={viewport.x} y={viewport.y} scaleX={viewport.scale} scaleY={viewport.scale} listening={false}>
         <Layer ref={maskLayer} imageSmoothingEnabled={viewport.scale < 2} listening={false}>
@@ -267,10 +273,10 @@ export function StudioCanvas(props: Props) {
           {scene && showMask && <KonvaImage image={scene.overlay} width={image.width} height={image.height} opacity={0.55} />}
         </Layer>
         <Layer ref={liveLayer} listening={false}>
-          <Line ref={liveLine} points={[]} lineCap="round" lineJoin="round" opacity={0.6} visible={false} />
+          <Line ref={liveLine} points={NO_POINTS} lineCap="round" lineJoin="round" opacity={0.6} visible={false} />
         </Layer>
         <Layer ref={uiLayer} listening={false}>
-          <Line ref={polyLine} points={[]} stroke="#ffeb3b" dash={[6 / viewport.scale, 4 / viewport.scale]} />
+          <Line ref={polyLine} points={NO_POINTS} stroke="#ffeb3b" dash={[6 / viewport.scale, 4 / viewport.scale]} />
           <Group ref={polyHandles} />
           <Group ref={ring} visible={false}>
             <Circle radius={diameter / 2} stroke="#ffffff" strokeWidth={1.5 / viewport.scale} />
