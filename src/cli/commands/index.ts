@@ -4,7 +4,8 @@ import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { exportLabelsCommand, importLabelsCommand } from './labels.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
-export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, demoCommand, serveCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, exportLabelsCommand, importLabelsCommand, demoCommand, serveCommand, benchCommand];
