@@ -42,7 +42,7 @@ interface View {
 async function view(p: Page): Promise<View> {
   return p.getByTestId('studio-canvas').evaluate((el) => {
     const b = el.getBoundingClientRect();
-    const d = (el as HTMLElement).dataset;
+    const d = (el as unknown as { dataset: Record<string, string> }).dataset;
     return { left: b.left, top: b.top, scale: Number(d.scale), x: Number(d.x), y: Number(d.y) };
   });
 }
