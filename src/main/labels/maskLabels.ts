@@ -5,7 +5,7 @@
 import { InputError } from '../../shared/errors.js';
 import type { ImageRecord, LabelSource } from '../../shared/domain.js';
 import { decodeRuns, type MaskRuns } from '../../shared/labels.js';
-import { classAreas, decodeMaskFile, encodeClassMask, unionMask, type ClassMaskPixels } from '../images/classMask.js';
+import { classAreas, decodeMaskFile, encodeClassMask, patchAreas, unionMask, type ClassMaskPixels } from '../images/classMask.js';
 import type { Project } from '../store/project.js';
 
 /** The class of legacy masks whose image has no class (a flat import with masks). */
@@ -111,10 +111,15 @@ export class MaskLabels {
       }
       this.checkClasses(values);
       const { mask } = await this.read(imageId);
+      const before = new Uint8Array(patch.width * patch.height);
       for (let row = 0; row < patch.height; row++) {
-        mask.pixels.set(values.subarray(row * patch.width, (row + 1) * patch.width), (patch.y + row) * image.width + patch.x);
+        const at = (patch.y + row) * image.width + patch.x;
+        before.set(mask.pixels.subarray(at, at + patch.width), row * patch.width);
+        mask.pixels.set(values.subarray(row * patch.width, (row + 1) * patch.width), at);
       }
-      return this.store(image, mask, options);
+      // the stored areas change only inside the patch: no pass over the whole image on the stroke's path
+      const stored = image.classMaskSha256 ? this.project.images.classMask(image.classMaskSha256) : undefined;
+      return this.store(image, mask, options, stored ? patchAreas(stored.areas, before, values) : undefined);
     });
   }
 
@@ -172,13 +177,13 @@ export class MaskLabels {
     for (const id of present) this.project.classes.require(id);
   }
 
-  private async store(image: ImageRecord, mask: ClassMaskPixels, options: SaveOptions): Promise<ImageRecord> {
+  private async store(image: ImageRecord, mask: ClassMaskPixels, options: SaveOptions, knownAreas?: Record<number, number>): Promise<ImageRecord> {
     if (mask.width !== image.width || mask.height !== image.height || mask.pixels.length !== image.width * image.height) {
       throw new InputError('mask-size', `the mask is ${mask.width}×${mask.height} but image ${image.id} is ${image.width}×${image.height}`);
     }
     const source = options.source ?? 'user';
-    const encoded = await encodeClassMask(mask);
-    const ids = Object.keys(encoded.areas).map(Number);
+    const areas = knownAreas ?? classAreas(mask.pixels);
+    const ids = Object.keys(areas).map(Number);
     if (ids.length === 0) {
       if (!options.whenEmpty) {
         throw new InputError(
@@ -191,9 +196,11 @@ export class MaskLabels {
     }
     for (const id of ids) this.project.classes.require(id);
     // the image-level class is the one with most pixels
-    const main = ids.reduce((a, b) => (encoded.areas[b]! > encoded.areas[a]! ? b : a));
-    const binary = await this.project.storeMask(await unionMask(mask));
-    const blob = await this.project.maskFiles.putBuffer(encoded.png, 'png');
+    const main = ids.reduce((a, b) => (areas[b]! > areas[a]! ? b : a));
+    const total = ids.reduce((sum, id) => sum + areas[id]!, 0);
+    // both encodings at once: sharp runs them on its own threads
+    const [encoded, union] = await Promise.all([encodeClassMask(mask, areas), unionMask(mask, total)]);
+    const [binary, blob] = await Promise.all([this.project.storeMask(union), this.project.maskFiles.putBuffer(encoded.png, 'png')]);
     const record = this.project.images.setLabel(
       image.id,
       { labelState: 'anomalous', defectClass: this.project.classes.require(main).name },

@@ -10,6 +10,7 @@ import { findCommand, keyName } from '../commands/registry';
 import { WORKSPACE_COMMANDS, type WorkspaceActions } from '../commands/workspaceCommands';
 import { DropMaskDialog } from '../studio/panels/DropMaskDialog';
 import { LabelKindPanel } from '../studio/panels/LabelKindPanel';
+import { LabelsDialog } from '../studio/panels/LabelsDialog';
 import { labelSession } from '../studio/session/labelSession';
 import { useLabelSession } from '../studio/session/useLabelSession';
 import { Studio } from '../studio/Studio';
@@ -25,6 +26,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [selected, setSelected] = useState(-1);
   const [viewerOpen, setViewerOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
+  const [labelsOpen, setLabelsOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const columns = useRef(1);
   // a project created from a folder opens with its import ready to start
@@ -72,7 +74,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (importOpen || target?.closest('input, textarea, [role="listbox"], [role="dialog"]')) return;
+      if (importOpen || labelsOpen || target?.closest('input, textarea, [role="listbox"], [role="dialog"]')) return;
       const command = findCommand(WORKSPACE_COMMANDS, viewerOpen ? 'viewer' : 'grid', keyName(event));
       if (!command) return;
       event.preventDefault();
@@ -80,7 +82,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [actions, viewerOpen, importOpen]);
+  }, [actions, viewerOpen, importOpen, labelsOpen]);
 
   const current = items[selected];
   return (
@@ -95,6 +97,9 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           </Typography>
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
+          </Button>
+          <Button onClick={() => setLabelsOpen(true)} data-testid="open-labels">
+            Labels in/out
           </Button>
           <Button onClick={onClose}>Close project</Button>
         </Toolbar>
@@ -139,6 +144,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
         </Box>
       </Box>
       <DropMaskDialog />
+      <LabelsDialog open={labelsOpen} onClose={() => setLabelsOpen(false)} onImported={() => void load()} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>

@@ -252,6 +252,7 @@ export function StudioCanvas(props: Props) {
       onContextMenu={(e) => e.preventDefault()}
       data-testid="studio-canvas"
       data-tool={settings.tool}
+      data-ready={scene ? 'yes' : 'no'}
       data-scale={viewport.scale}
       data-x={viewport.x}
       data-y={viewport.y}
