@@ -149,6 +149,7 @@ describe.skipIf(!datasetsAvailable())('labelling studio, end to end', () => {
 
     if (SHOTS) {
       await mkdir(SHOTS, { recursive: true });
+      await page.locator('[data-testid="studio-canvas"][data-ready="yes"]').waitFor();
       await page.keyboard.press('b');
       await page.keyboard.press(']');
       await page.keyboard.press(']');
@@ -156,8 +157,7 @@ describe.skipIf(!datasetsAvailable())('labelling studio, end to end', () => {
       await page.mouse.down();
       await page.mouse.move(cx + 200, cy + 90, { steps: 10 });
       await page.screenshot({ path: path.join(SHOTS, 'brush-stroke.png') });
-      await page.mouse.move(cx + 200, cy + 90);
-      await page.keyboard.press('Escape');
+      // the stroke still being drawn when the page reloads is the one thing a reload loses
     }
 
     await page.reload();
@@ -206,6 +206,31 @@ describe.skipIf(!datasetsAvailable())('labelling studio, end to end', () => {
     await page.getByTestId('empty-weak').click();
     await expect.poll(() => page.getByTestId('viewer-kind').textContent()).toBe('weak');
     expect(h.workbench.current().images.get(target.id)).toMatchObject({ labelState: 'anomalous', maskSha256: null });
+    // the history panel shows each version and brings the mask back; Ctrl+Z undoes the restore
+    await page.keyboard.press('h');
+    const entries = page.getByTestId('history-entry');
+    await expect.poll(() => entries.count()).toBe(3);
+    expect(await entries.first().textContent()).toMatch(/^weak/);
+    await entries.nth(1).getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => page.getByTestId('viewer-kind').textContent()).toBe('full');
+    await expect.poll(() => h.workbench.current().images.history(target.id).at(-1)?.restoredFrom).toBeTruthy();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('viewer-kind').textContent()).toBe('weak');
+    await page.keyboard.press('h');
+    // the display window changes what is shown, never the pixels: brighter with "." and back with R
+    const shownMean = () =>
+      page.getByTestId('viewer-stage').locator('canvas').first().evaluate((canvas) => {
+        const c = canvas as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) sum += d[i + 1]!;
+        return sum / (d.length / 4);
+      });
+    const plain = await shownMean();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('.');
+    await expect.poll(shownMean).toBeGreaterThan(plain + 20);
+    await page.keyboard.press('r');
+    await expect.poll(shownMean).toBeCloseTo(plain, 0);
     // and the help overlay lists every shortcut
     await page.keyboard.press('?');
     await page.getByTestId('help-overlay').waitFor();

@@ -13,6 +13,7 @@ import { StudioCanvas, type CanvasHandle } from './canvas/StudioCanvas';
 import { HelpOverlay } from './panels/HelpOverlay';
 import { HistoryPanel } from './panels/HistoryPanel';
 import { EmptyMaskDialog } from './panels/EmptyMaskDialog';
+import { Filmstrip } from './panels/Filmstrip';
 import { StudioToolbar } from './panels/StudioToolbar';
 import { kindOfSummary, KIND_COLORS } from './labelKind';
 import { MaskScene } from './scene/maskScene';
@@ -68,7 +69,16 @@ interface EmptyQuestion {
   answer(choice: 'weak' | 'normal' | null): void;
 }
 
-export const Studio = forwardRef<ViewerHandle, { image: ImageSummary; index: number; total: number }>(function Studio({ image, index, total }, handle) {
+export interface StudioProps {
+  image: ImageSummary;
+  index: number;
+  total: number;
+  /** The grid's images (with its filters), for the filmstrip. */
+  items?: readonly ImageSummary[];
+  onSelect?(index: number): void;
+}
+
+export const Studio = forwardRef<ViewerHandle, StudioProps>(function Studio({ image, index, total, items, onSelect }, handle) {
   const [boxRef, stage] = useElementSize<HTMLDivElement>();
   const picture = useLoadedImage(api.fileUrl('image', image.id));
   const [classes, reloadClasses] = useClasses();
@@ -330,6 +340,7 @@ export const Studio = forwardRef<ViewerHandle, { image: ImageSummary; index: num
         </Box>
         {showHistory && <HistoryPanel imageId={image.id} onClose={() => setShowHistory(false)} />}
       </Box>
+      {items && onSelect && <Filmstrip items={items} index={index} onSelect={onSelect} />}
       <DisplayWindowFilter window={windowing} />
       <EmptyMaskDialog open={emptyQuestion !== null} onAnswer={(c) => emptyQuestion?.answer(c)} />
       <HelpOverlay open={showHelp} onClose={() => setShowHelp(false)} />

@@ -137,7 +137,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               </Typography>
             </Box>
           ) : viewerOpen && current ? (
-            <Studio ref={viewer} image={current} index={selected} total={items.length} />
+            <Studio ref={viewer} image={current} index={selected} total={items.length} items={items} onSelect={setSelected} />
           ) : (
             <ThumbnailGrid items={items} selected={selected} onSelect={setSelected} onOpen={(i) => (setSelected(i), setViewerOpen(true))} onColumns={(c) => (columns.current = c)} />
           )}

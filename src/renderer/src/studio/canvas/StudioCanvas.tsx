@@ -234,7 +234,7 @@ export function StudioCanvas(props: Props) {
     onViewport(zoomAt(state.current.viewport, stagePoint(e.clientX - box.left, e.clientY - box.top), e.deltaY < 0 ? 1.15 : 1 / 1.15));
   };
 
-  const cursor = panning ? 'grabbing' : settings.tool === 'brush' || settings.tool === 'eraser' ? 'none' : 'crosshair';
+  const cursor = !scene ? 'progress' : panning ? 'grabbing' : settings.tool === 'brush' || settings.tool === 'eraser' ? 'none' : 'crosshair';
   return (
     <div
       ref={container}
