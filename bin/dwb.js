@@ -9,4 +9,6 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+// exit explicitly once the command is done: work still parked in libuv's thread pool (a file-system call on a
+// stuck network mount, say) must not keep a finished or cancelled command alive
+process.exit(await main(process.argv.slice(2)));

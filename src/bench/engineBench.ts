@@ -9,10 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ort from 'onnxruntime-node';
 import { compileTraining } from '../main/ml/engine/compile.js';
+import { Graph } from '../main/ml/engine/graph.js';
+import { toModelProto } from '../main/ml/engine/onnx/serialize.js';
+import { createSession } from '../main/ml/engine/runtime.js';
+import { convInputGradient, convWeightGradient } from '../main/ml/engine/vjp.js';
 import type { ModelDefinition } from '../main/ml/engine/model.js';
-import { fromChannelMajor, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
-import { binaryCrossEntropyWithLogits } from '../main/ml/engine/nn/losses.js';
+import type { FloatArray } from '../main/ml/engine/dtype.js';
+import { convBn, fromChannelMajor, linear, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
+import { binaryCrossEntropyWithLogits, focalLossWithLogits } from '../main/ml/engine/nn/losses.js';
 import * as op from '../main/ml/engine/ops.js';
 import type { ExecutionProvider, ProviderAttempt } from '../main/ml/engine/runtime.js';
 import { Trainer } from '../main/ml/engine/trainer.js';
@@ -24,31 +30,81 @@ const FMA_SOURCE = fileURLToPath(new URL('../../../src/bench/native/fma_peak.c',
 export interface FmaPeak {
   gflops: number;
   threads: number;
+  /** The vector unit measured: avx512, avx2 (with FMA), sse, neon or scalar (see native/fma_peak.c). */
+  isa: string;
+  lanes: number;
+  chains: number;
 }
 
-/** Compiles (once, cached by source hash) and runs the FMA peak program on every core. */
-export async function measureFmaPeak(log: (s: string) => void): Promise<FmaPeak | { error: string }> {
+/**
+ * Compiles (once, cached by source hash) and runs the FMA peak program on every core. It picks the widest vector
+ * unit at run time; `isa` (or the DWB_FMA_ISA environment variable) forces a narrower one.
+ */
+export async function measureFmaPeak(
+  log: (s: string) => void,
+  isa = process.env.DWB_FMA_ISA,
+  /** Runs (the best is kept) and iterations per run; a quick reading next to each timed run takes 1 × 2·10⁷. */
+  { runs = 3, iterations = 150_000_000 }: { runs?: number; iterations?: number } = {},
+): Promise<FmaPeak | { error: string }> {
   const source = await readFile(FMA_SOURCE);
   const dir = path.join(os.tmpdir(), 'dwb-bench-native');
   const binary = path.join(dir, `fma_peak-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`);
   if (!existsSync(binary)) {
     await mkdir(dir, { recursive: true });
     try {
-      await run(process.env.CC ?? 'cc', ['-O3', '-march=native', '-pthread', '-o', binary, FMA_SOURCE]);
+      // no -march=native: each kernel carries its own target attribute and the program dispatches on cpuid
+      await run(process.env.CC ?? 'cc', ['-O3', '-pthread', '-o', binary, FMA_SOURCE]);
     } catch (error) {
       return { error: `no C compiler to build the FMA peak program (${(error as Error).message.split('\n')[0]}); install gcc` };
     }
   }
   const threads = os.availableParallelism();
-  log(`measuring the FMA peak on ${threads} threads…\n`);
+  if (runs > 1) log(`measuring the FMA peak on ${threads} threads…\n`);
   // the best of three runs: the peak is what the hardware can do, not an average over interruptions
-  let best = 0;
-  for (let i = 0; i < 3; i++) {
-    const { stdout } = await run(binary, [String(threads), '150000000']);
-    best = Math.max(best, (JSON.parse(stdout) as { gflops: number }).gflops);
+  let best: FmaPeak | null = null;
+  for (let i = 0; i < runs; i++) {
+    let stdout: string;
+    try {
+      ({ stdout } = await run(binary, [String(threads), String(iterations), ...(isa ? [isa] : [])]));
+    } catch (error) {
+      const out = (error as { stdout?: string }).stdout;
+      return { error: out ? (JSON.parse(out) as { error: string }).error : (error as Error).message.split('\n')[0]! };
+    }
+    const r = JSON.parse(stdout) as FmaPeak;
+    if (!best || r.gflops > best.gflops) best = { gflops: r.gflops, threads, isa: r.isa, lanes: r.lanes, chains: r.chains };
   }
-  return { gflops: best, threads };
+  return best!;
 }
+
+/**
+ * A quick FMA-peak reading for pairing with one timed run: on a shared machine the share of the cores a process gets
+ * drifts within seconds, so each run is compared with the peak read just before and just after it (the higher).
+ */
+export type PeakProbe = () => Promise<number | null>;
+
+export function fmaPeakProbe(log: (s: string) => void, isa?: string): PeakProbe {
+  return async () => {
+    const r = await measureFmaPeak(log, isa, { runs: 1, iterations: 20_000_000 });
+    return 'gflops' in r ? r.gflops : null;
+  };
+}
+
+/** Times `once` `runs` times, each between two peak readings: median ms and the median of the per-run ratios. */
+async function timedAgainstPeak(runs: number, once: () => Promise<unknown>, peak?: PeakProbe): Promise<{ times: number[]; ratios: number[] }> {
+  const times: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const before = peak ? await peak() : null;
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+    const after = peak ? await peak() : null;
+    if (before !== null && after !== null) ratios.push(1000 / times.at(-1)! / Math.max(before, after));
+  }
+  return { times, ratios };
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export interface StepModelSize {
   batch: number;
@@ -79,7 +135,55 @@ export function segmentationStepModel({ batch, channels, size, head }: StepModel
   };
 }
 
-export interface StepBenchResult extends StepModelSize {
+export interface SuperSimpleNetStepSize {
+  /** Images per step; the step trains on twice as many (each image clean and with synthetic anomalies). */
+  batch: number;
+  channels: number;
+  size: number;
+  head: number;
+  clsChannels: number;
+  kernel: number;
+}
+
+/**
+ * The trainable part of SuperSimpleNet as its training step runs it, on frozen backbone features: the batch
+ * doubled, a 1×1 adaptor C→C, Gaussian noise (σ 0.015) on the adapted features under a synthetic-anomaly mask,
+ * the segmentation head (1×1 C→head + batch norm + leaky ReLU + 1×1 head→1, no bias) and the classification head
+ * (concat(features, seg map) → k×k conv (C+1)→clsChannels + batch norm + ReLU → global max and mean of it and of
+ * the seg map → linear → 1), focal losses on the map and on the score.
+ */
+export function superSimpleNetStepModel({ batch, channels, size, head, clsChannels, kernel }: SuperSimpleNetStepSize): ModelDefinition {
+  const n2 = 2 * batch;
+  const positions = n2 * size * size;
+  return {
+    name: 'supersimplenet-step',
+    inputs: [{ name: 'features', shape: [batch, channels, size, size] }],
+    targets: [
+      { name: 'noise_mask', shape: [n2, 1, size, size] },
+      { name: 'mask', shape: [n2, 1, size, size] },
+      { name: 'label', shape: [n2, 1] },
+    ],
+    forward(m, { features, noise_mask, mask, label }) {
+      let adapted = pointwise(m, 'adaptor', toChannelMajor(op.concat([features!, features!], 0)), { out: channels, group: 'adaptor' });
+      if (m.mode === 'train') {
+        const noise = op.hashNoise([m.stepCounter()], [channels, positions], { distribution: 'normal', seed: 1 });
+        adapted = op.add(adapted, op.mul(op.mul(noise, 0.015), op.reshape(noise_mask!, [1, positions])));
+      }
+      const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', adapted, { out: head, group: 'head' }), 0.2);
+      const seg = op.reshape(pointwise(m, 'seg.out', hidden, { out: 1, bias: false, group: 'head' }), [n2, 1, size, size]);
+      const clsInput = op.concat([fromChannelMajor(adapted, n2, size, size), seg], 1);
+      const cls = op.relu(convBn(m, 'cls.conv', clsInput, { out: clsChannels, kernel, group: 'head' }));
+      const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(seg), op.globalAveragePool(seg)], 1);
+      const score = linear(m, 'cls.fc', op.reshape(pooled, [n2, 2 * clsChannels + 2]), 1, 'head');
+      if (m.mode === 'infer') return { outputs: { seg, score } };
+      const segLoss = focalLossWithLogits(seg, mask!, { gamma: 4 });
+      const clsLoss = focalLossWithLogits(score, label!, { gamma: 4 });
+      return { loss: op.add(segLoss, clsLoss), terms: { seg: segLoss, cls: clsLoss }, outputs: { seg, score } };
+    },
+  };
+}
+
+export interface StepBenchResult {
   provider: string;
   attempts: ProviderAttempt[];
   gflopPerStep: number;
@@ -87,37 +191,150 @@ export interface StepBenchResult extends StepModelSize {
   stepMs: number;
   bestStepMs: number;
   gflops: number;
+  /** Median over the steps of GFLOP/s ÷ the FMA peak read next to that step (null without a peak probe). */
+  ratio: number | null;
   steps: number;
 }
 
-export async function benchTrainingStep(size: StepModelSize, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult> {
-  const artifacts = compileTraining(segmentationStepModel(size), { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
+export interface StepBenchOptions {
+  steps: number;
+  providers?: ExecutionProvider[];
+  peak?: PeakProbe;
+}
+
+/** Times the train step of a model on one fixed batch (after two warm-up steps). */
+async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult> {
+  const artifacts = compileTraining(model, { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
   const trainer = await Trainer.create(artifacts, { seed: 1, ...(options.providers ? { providers: options.providers } : {}) });
-  const random = seededRandom(2);
-  const features = Float32Array.from({ length: size.batch * size.channels * size.size * size.size }, () => random() * 2 - 1);
-  const mask = Float32Array.from({ length: size.batch * size.size * size.size }, () => (random() < 0.05 ? 1 : 0));
-  const batch = { features, mask };
-  log(`step ${size.batch}×${size.channels}×${size.size}×${size.size}, head ${size.head}, on ${trainer.provider}: warming up…\n`);
+  log(`${label} on ${trainer.provider}: warming up…\n`);
   for (let i = 0; i < 2; i++) await trainer.trainStep(batch, 1e-4);
-  const times: number[] = [];
-  for (let i = 0; i < options.steps; i++) {
-    const start = performance.now();
-    await trainer.trainStep(batch, 1e-4);
-    times.push(performance.now() - start);
-  }
+  const { times, ratios } = await timedAgainstPeak(options.steps, () => trainer.trainStep(batch, 1e-4), options.peak);
   await trainer.release();
-  times.sort((a, b) => a - b);
-  const stepMs = times[Math.floor(times.length / 2)]!;
-  const bestStepMs = times[0]!;
+  const stepMs = median(times);
   const gflopPerStep = artifacts.trainStep.matmulFlops / 1e9;
   return {
-    ...size,
     provider: trainer.provider,
     attempts: trainer.attempts,
     gflopPerStep,
     stepMs,
-    bestStepMs,
+    bestStepMs: Math.min(...times),
     gflops: gflopPerStep / (stepMs / 1000),
+    ratio: ratios.length ? median(ratios) * gflopPerStep : null,
     steps: options.steps,
   };
+}
+
+const uniformValues = (random: () => number, count: number) => Float32Array.from({ length: count }, () => random() * 2 - 1);
+const binaryValues = (random: () => number, count: number, p: number) => Float32Array.from({ length: count }, () => (random() < p ? 1 : 0));
+
+export async function benchTrainingStep(size: StepModelSize, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult & StepModelSize> {
+  const random = seededRandom(2);
+  const batch = {
+    features: uniformValues(random, size.batch * size.channels * size.size * size.size),
+    mask: binaryValues(random, size.batch * size.size * size.size, 0.05),
+  };
+  const label = `segmentation step ${size.batch}×${size.channels}×${size.size}×${size.size}, head ${size.head}`;
+  return { ...size, ...(await benchStep(segmentationStepModel(size), batch, label, options, log)) };
+}
+
+/** The SuperSimpleNet training step (batch doubled, both heads, the k×k classification conv). */
+export async function benchSuperSimpleNetStep(size: SuperSimpleNetStepSize, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult & SuperSimpleNetStepSize> {
+  const random = seededRandom(2);
+  const n2 = 2 * size.batch;
+  const maps = n2 * size.size * size.size;
+  const batch = {
+    features: uniformValues(random, size.batch * size.channels * size.size * size.size),
+    noise_mask: binaryValues(random, maps, 0.3),
+    mask: binaryValues(random, maps, 0.05),
+    label: binaryValues(random, n2, 0.5),
+  };
+  const label = `SuperSimpleNet step ${size.batch} images (${n2} after doubling) ×${size.channels}×${size.size}×${size.size}, seg head ${size.head}, cls ${size.kernel}×${size.kernel} →${size.clsChannels}`;
+  return { ...size, ...(await benchStep(superSimpleNetStepModel(size), batch, label, options, log)) };
+}
+
+export interface ConvGradientSize {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  size: number;
+  kernel: number;
+}
+
+export interface ConvGradientResult extends ConvGradientSize {
+  /** Useful multiply-adds ×2 of the weight gradient (2·O·C·k²·N·H·W), the same for every formulation. */
+  gflop: number;
+  /** GFLOP/s of the forward convolution at the same size, for reference. */
+  forwardGflops: number;
+  /** GFLOP/s of the weight gradient per formulation (median of the runs). */
+  weightGradientGflops: Partial<Record<'gemm' | 'conv', number>>;
+  /** GFLOP/s of the input gradient per formulation. */
+  inputGradientGflops: Partial<Record<'flippedConv' | 'gemm' | 'convTranspose', number>>;
+  /** Each figure above ÷ the FMA peak read next to its runs (median over runs), by the same keys. */
+  ratios: { forward: number | null; weightGradient: Record<string, number | null>; inputGradient: Record<string, number | null> };
+}
+
+/**
+ * The weight and input gradients of a "same" k×k convolution (the SuperSimpleNet classification head's 5×5,
+ * 1537→128) in each formulation ('gemm', the engine's; 'conv', the convolution ops ONNX Runtime has for them), against
+ * the forward convolution at the same size: GFLOP/s of useful work.
+ */
+export async function benchConvWeightGradient(
+  size: ConvGradientSize,
+  options: { runs: number; formulations: readonly ('gemm' | 'conv')[]; peak?: PeakProbe },
+  log: (s: string) => void,
+): Promise<ConvGradientResult> {
+  const { batch, inChannels, outChannels, size: hw, kernel } = size;
+  const pad = (kernel - 1) / 2;
+  const gflop = (2 * outChannels * inChannels * kernel * kernel * batch * hw * hw) / 1e9;
+  const random = seededRandom(3);
+  const values = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
+  const xShape = [batch, inChannels, hw, hw];
+  const gShape = [batch, outChannels, hw, hw];
+  const wShape = [outChannels, inChannels, kernel, kernel];
+  const feeds = {
+    x: new ort.Tensor('float32', values(batch * inChannels * hw * hw), xShape),
+    g: new ort.Tensor('float32', values(batch * outChannels * hw * hw), gShape),
+    w: new ort.Tensor('float32', values(outChannels * inChannels * kernel * kernel), wShape),
+  };
+  const time = async (name: string, build: (gr: Graph) => { inputs: string[]; output: import('../main/ml/engine/graph.js').Tensor }) => {
+    const gr = new Graph();
+    const { output, inputs } = build(gr);
+    const { session } = await createSession(toModelProto({ name, outputs: [{ name: 'y', tensor: output }] }), { providers: ['cpu'] });
+    const feed = Object.fromEntries(inputs.map((i) => [i, feeds[i as keyof typeof feeds]]));
+    await session.run(feed); // warm-up: allocations, kernel selection
+    const { times, ratios } = await timedAgainstPeak(options.runs, () => session.run(feed), options.peak);
+    await session.release();
+    const ms = median(times);
+    const ratio = ratios.length ? median(ratios) * gflop : null;
+    log(`  ${name}: ${ms.toFixed(0)} ms, ${(gflop / (ms / 1000)).toFixed(1)} GFLOP/s${ratio === null ? '' : `, ${(ratio * 100).toFixed(0)}% of the peak read beside it`}\n`);
+    ratioOf.set(name, ratio);
+    return gflop / (ms / 1000);
+  };
+  const ratioOf = new Map<string, number | null>();
+  log(`conv ${kernel}×${kernel} ${inChannels}→${outChannels} on ${batch}×${hw}×${hw} (${gflop.toFixed(0)} GFLOP per pass):\n`);
+  const forwardGflops = await time('forward', (gr) => ({
+    inputs: ['x', 'w'],
+    output: op.conv2d(gr.input('x', xShape, 'float32'), gr.input('w', wShape, 'float32'), undefined, pad),
+  }));
+  const weightGradientGflops: ConvGradientResult['weightGradientGflops'] = {};
+  for (const formulation of options.formulations) {
+    weightGradientGflops[formulation] = await time(`weight gradient (${formulation})`, (gr) => ({
+      inputs: ['x', 'g'],
+      output: convWeightGradient(gr.input('x', xShape, 'float32'), gr.input('g', gShape, 'float32'), wShape, pad, formulation),
+    }));
+  }
+  const inputGradientGflops: ConvGradientResult['inputGradientGflops'] = {};
+  // the engine's input gradient, then for a comparison ('conv' asked) ORT's ConvTranspose and the shifted-copy Gemms
+  for (const formulation of options.formulations.includes('conv') ? (['flippedConv', 'convTranspose', 'gemm'] as const) : (['flippedConv'] as const)) {
+    inputGradientGflops[formulation] = await time(`input gradient (${formulation})`, (gr) => ({
+      inputs: ['g', 'w'],
+      output: convInputGradient(gr.input('g', gShape, 'float32'), gr.input('w', wShape, 'float32'), pad, formulation),
+    }));
+  }
+  const ratios = {
+    forward: ratioOf.get('forward') ?? null,
+    weightGradient: Object.fromEntries(Object.keys(weightGradientGflops).map((f) => [f, ratioOf.get(`weight gradient (${f})`) ?? null])),
+    inputGradient: Object.fromEntries(Object.keys(inputGradientGflops).map((f) => [f, ratioOf.get(`input gradient (${f})`) ?? null])),
+  };
+  return { ...size, gflop, forwardGflops, weightGradientGflops, inputGradientGflops, ratios };
 }

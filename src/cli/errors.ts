@@ -1,5 +1,5 @@
 // How the CLI fails: one line on stderr that says what was wrong and what to do, and a non-zero exit code.
-import { WorkbenchError } from '../shared/errors.js';
+import { explainFault, WorkbenchError } from '../shared/errors.js';
 
 /** Wrong command-line usage; exit code 2, like most Unix tools. */
 export class UsageError extends WorkbenchError {
@@ -14,7 +14,8 @@ export function exitCodeFor(error: unknown): number {
   return 1;
 }
 
-export function oneLineReason(error: unknown): string {
+export function oneLineReason(raw: unknown): string {
+  const error = explainFault(raw) ?? raw;
   const message = error instanceof Error ? error.message : String(error);
   const known = error instanceof WorkbenchError;
   const line = message.replace(/\s*\n\s*/g, ' ').trim();

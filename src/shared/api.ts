@@ -71,6 +71,8 @@ export const API = {
   'labels.export': z.object({ out: pathSchema, format: z.enum(['mvtec', 'coco']) }).strict(),
   'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
+  /** Checks a project's catalog and files (the open project, or `dir`); `repair` fixes what can be fixed. */
+  'project.check': z.object({ dir: pathSchema.optional(), repair: z.boolean().optional() }).strict(),
 } as const;
 
 export type Channel = keyof typeof API;
@@ -151,6 +153,7 @@ export interface ApiResults {
   'labels.export': LabelExportReport;
   'import.start': { jobId: string };
   'import.cancel': { cancelled: boolean };
+  'project.check': ProjectCheckReport;
 }
 
 export interface ApiEvents {
@@ -211,4 +214,42 @@ export interface ApiError {
 
 export function isChannel(name: unknown): name is Channel {
   return typeof name === 'string' && Object.hasOwn(API, name);
+}
+
+/** One thing `dwb check` (and the app's project health panel) found wrong, and whether --repair put it right. */
+export interface CheckProblem {
+  kind:
+    | 'catalog-damaged'
+    | 'catalog-foreign-key'
+    | 'image-missing'
+    | 'image-damaged'
+    | 'mask-missing'
+    | 'mask-damaged'
+    | 'thumbnail-missing'
+    | 'thumbnail-damaged'
+    | 'orphan-file'
+    | 'partial-file'
+    | 'import-interrupted';
+  /** The file or catalog the problem is in. */
+  path: string;
+  imageId?: number;
+  /** One sentence: what is wrong and what to do. */
+  message: string;
+  repaired: boolean;
+}
+
+export interface ProjectCheckReport {
+  root: string;
+  /** True when nothing is wrong (after --repair: nothing is left wrong). */
+  ok: boolean;
+  repair: boolean;
+  catalogOk: boolean;
+  /** False when the catalog's rows cannot be read at all; the stored files were then hashed against their names. */
+  rowsReadable: boolean;
+  images: number;
+  masks: number;
+  /** Files whose bytes were hashed against their names. */
+  filesHashed: number;
+  problems: CheckProblem[];
+  elapsedSeconds: number;
 }

@@ -11,7 +11,8 @@ import { decodeStoredMask } from '../../src/main/images/mask.js';
 import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import { openCatalog } from '../../src/main/store/catalog.js';
-import { MIGRATIONS } from '../../src/main/store/migrations.js';
+import { orphanBlobs } from '../../src/main/store/leftovers.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/main/store/migrations.js';
 import { Project } from '../../src/main/store/project.js';
 import { projectLayout } from '../../src/main/store/projectLayout.js';
 import type { ApiInput, ApiResults, Channel } from '../../src/shared/api.js';
@@ -117,6 +118,10 @@ describe('indexed masks', () => {
     }
     expect(dents).toBe(30);
     expect(wb.current().images.mask(saved.maskSha256!)!.area).toBe(70);
+    // the indexed mask is a file a catalog row names: never an orphan for dwb check --repair to remove
+    const orphans = await orphanBlobs(wb.current().layout, wb.current().db, true);
+    expect(orphans.map((o) => o.path)).not.toContain(wb.current().classMaskPath(saved.classMaskSha256!));
+    expect(orphans).toEqual([]);
     // an edit made on an older version is refused instead of overwriting the newer one
     await expect(call('masks.apply', { id: image.id, base: loaded.key, patch })).rejects.toMatchObject({ code: 'mask-changed' });
 
@@ -140,7 +145,7 @@ describe('indexed masks', () => {
     await wb.close();
   });
 
-  it('migrates a catalog of schema 1 without loss: classes from the labels, masks derived per class', async () => {
+  it('migrates a catalog from before schema 3 without loss: classes from the labels, masks derived per class', async () => {
     const dir = await tempDir();
     const src = path.join(dir, 'src');
     await writeSurface(path.join(src, 'train/good/a.png'), { width: W, height: H, seed: 4 });
@@ -155,8 +160,12 @@ describe('indexed masks', () => {
     const db = openCatalog(projectLayout(root).catalog, { migrations: MIGRATIONS });
     db.exec('DROP TABLE defect_classes; UPDATE images SET class_mask_sha256 = NULL');
     db.exec('ALTER TABLE images DROP COLUMN class_mask_sha256; ALTER TABLE label_events DROP COLUMN class_mask_sha256; ALTER TABLE label_events DROP COLUMN restored_from; DROP TABLE class_masks');
-    db.pragma('user_version = 1');
+    db.pragma('user_version = 2');
     db.close();
+    // migration 3 runs over the labels written before it (later migrations had run already and stay as they are)
+    const migrated = openCatalog(projectLayout(root).catalog, { migrations: MIGRATIONS.filter((m) => m.version <= 3) });
+    migrated.pragma(`user_version = ${LATEST_SCHEMA_VERSION}`);
+    migrated.close();
 
     const reopened = await Project.open(root);
     expect(reopened.classes.list().map((c) => c.name)).toEqual(['crack']);

@@ -1,6 +1,7 @@
 // The table of dwb's commands, in the order the help lists them.
 import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
+import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
@@ -8,4 +9,4 @@ import { exportLabelsCommand, importLabelsCommand } from './labels.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
-export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, exportLabelsCommand, importLabelsCommand, demoCommand, serveCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, checkCommand, exportLabelsCommand, importLabelsCommand, demoCommand, serveCommand, benchCommand];

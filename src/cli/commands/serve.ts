@@ -3,6 +3,7 @@ import { Workbench } from '../../main/app/workbench.js';
 import { RENDERER_DIR, startBridge } from '../../main/bridge/server.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { explained } from '../../shared/errors.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -16,7 +17,10 @@ export const serveCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number (0 picks a free one)');
     const workbench = new Workbench('browser');
     if (typeof values.project === 'string') await workbench.handlers['project.open']({ dir: path.resolve(values.project) });
-    const bridge = await startBridge({ workbench, rendererDir: RENDERER_DIR, port });
+    const bridge = await startBridge({ workbench, rendererDir: RENDERER_DIR, port }).catch(async (error: unknown) => {
+      await workbench.close();
+      throw explained(error, { port });
+    });
     ctx.out(`Defect Workbench is running in browser mode. Open this address in Chrome, Edge or Firefox:\n\n  ${bridge.url}\n\n(only this machine can reach it; press Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();

@@ -2,7 +2,7 @@
 // match its schema (else a clear error naming the field), and errors leave as { code, message }.
 import { z } from 'zod';
 import { API, isChannel, type ApiError, type ApiResults, type Channel, type ParsedInput } from '../../shared/api.js';
-import { InputError, WorkbenchError } from '../../shared/errors.js';
+import { explainFault, InputError, WorkbenchError } from '../../shared/errors.js';
 
 export type Handlers = { [C in Channel]: (input: ParsedInput<C>) => Promise<ApiResults[C]> };
 
@@ -28,7 +28,8 @@ export async function dispatch(handlers: Handlers, channel: unknown, raw: unknow
   }
 }
 
-export function toApiError(error: unknown): ApiError {
+export function toApiError(raw: unknown): ApiError {
+  const error = explainFault(raw) ?? raw;
   if (error instanceof WorkbenchError) return { code: error.code, message: error.message };
   if (error instanceof z.ZodError) return { code: 'invalid-input', message: error.message };
   const message = error instanceof Error ? error.message : String(error);

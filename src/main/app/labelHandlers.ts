@@ -25,6 +25,8 @@ type LabelChannel =
 
 export interface LabelHandlerHost {
   current(): Project;
+  /** The open project when it may be written (not after its catalog was found damaged). */
+  writable(): Project;
   /** Announces that labels of the open project changed. */
   changed(project: Project): void;
 }
@@ -35,7 +37,7 @@ function change(record: ImageRecord, previousEventId: number | null | undefined)
 
 export function labelHandlers(host: LabelHandlerHost): Pick<Handlers, LabelChannel> {
   const withChange = async <T>(work: (project: Project) => Promise<T>): Promise<T> => {
-    const project = host.current();
+    const project = host.writable();
     const result = await work(project);
     host.changed(project);
     return result;

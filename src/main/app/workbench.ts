@@ -2,12 +2,15 @@
 // and cancel, recent projects, and the demo project. Transports (Electron IPC, the browser bridge) only validate,
 // forward and relay events; everything the app does happens here, in plain Node.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, AppInfo, EventName, ProjectInfo } from '../../shared/api.js';
-import { InputError, ProjectError } from '../../shared/errors.js';
+import { explained, faultCode, InputError, ProjectError } from '../../shared/errors.js';
+import { damaged } from '../store/catalog.js';
+import { checkProject } from '../store/check.js';
 import { writeDemoDataset } from '../demo/demoDataset.js';
 import { runImport } from '../import/importer.js';
 import { planImport } from '../import/sources.js';
@@ -33,6 +36,17 @@ export class Workbench {
     private readonly recent = new RecentProjects(),
   ) {
     this.events.setMaxListeners(100);
+    // every call that meets a damaged catalog marks it, so the writes after it are refused with what to do
+    for (const channel of Object.keys(this.handlers) as (keyof Handlers)[]) {
+      const handler = this.handlers[channel] as (input: unknown) => Promise<unknown>;
+      (this.handlers as Record<string, (input: unknown) => Promise<unknown>>)[channel] = (input) =>
+        handler(input).catch((error: unknown) => {
+          this.noteDamage(error);
+          // a fault without a path of its own (SQLite's) happened in the open project
+          const own = typeof (error as { path?: unknown } | null)?.path === 'string';
+          throw explained(error, this.project && !own ? { path: this.project.layout.root } : {});
+        });
+    }
   }
 
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
@@ -50,6 +64,23 @@ export class Workbench {
     return this.project;
   }
 
+  /** The open project for a call that writes: refused once SQLite has reported its catalog damaged. */
+  private writable(): Project {
+    const project = this.current();
+    if (this.damage) throw this.damage;
+    return project;
+  }
+
+  /** Set when a call met a damaged catalog; cleared when another project is opened. */
+  private damage: Error | null = null;
+
+  private noteDamage(error: unknown): void {
+    const code = faultCode(error) ?? '';
+    if (this.project && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) {
+      this.damage = damaged(this.project.layout.catalog, `SQLite reported it malformed while it was open (${(error as Error).message})`);
+    }
+  }
+
   info(project: Project): ProjectInfo {
     return { root: project.layout.root, name: project.settings.name, stats: project.stats() };
   }
@@ -57,6 +88,7 @@ export class Workbench {
   private async use(project: Project): Promise<ProjectInfo> {
     await this.close();
     this.project = project;
+    this.damage = null;
     const info = this.info(project);
     await this.recent.remember(info.root, info.name);
     this.emit('project.changed', info);
@@ -82,14 +114,16 @@ export class Workbench {
     'project.create': async ({ dir, name }) => this.use(await Project.create(dir, name ? { name } : {})),
     'project.open': async ({ dir }) => this.use(await Project.open(dir)),
     'project.createDemo': async ({ dir, seed }) => {
+      const rootExisted = existsSync(dir);
       const project = await Project.create(dir, { name: 'Demo: synthetic surface defects' });
       const source = await mkdtemp(path.join(os.tmpdir(), 'dwb-demo-'));
       try {
         await writeDemoDataset(source, seed === undefined ? {} : { seed });
         await runImport(project, await planImport(source, 'mvtec'));
       } catch (error) {
-        project.close();
-        throw error;
+        // a demo is all or nothing, like any project creation
+        await Project.discardNew(project, rootExisted);
+        throw explained(error, { path: project.layout.root, retry: 'create the demo again', kept: 'the half-made demo project was removed' });
       } finally {
         await rm(source, { recursive: true, force: true });
       }
@@ -110,7 +144,17 @@ export class Workbench {
       if (!image) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
       return image;
     },
-    ...labelHandlers({ current: () => this.current(), changed: (project) => this.emit('project.changed', this.info(project)) }),
+    ...labelHandlers({
+      current: () => this.current(),
+      writable: () => this.writable(),
+      changed: (project) => this.emit('project.changed', this.info(project)),
+    }),
+    'project.check': async ({ dir, repair }) => {
+      const root = dir ?? this.current().layout.root;
+      const report = await checkProject(root, { repair: repair ?? false });
+      if (repair && this.project?.layout.root === report.root) this.emit('project.changed', this.info(this.project));
+      return report;
+    },
     'import.start': async ({ source, layout }) => this.startImport(source, layout),
     'import.cancel': async ({ jobId }) => {
       const job = this.jobs.get(jobId);
@@ -120,7 +164,7 @@ export class Workbench {
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {
-    const project = this.current();
+    const project = this.writable();
     if (this.jobs.size > 0) throw new InputError('import-running', 'an import is already running; wait for it or cancel it first');
     const plan = await planImport(source, layout);
     const jobId = randomUUID();
@@ -130,7 +174,10 @@ export class Workbench {
       onProgress: (progress) => this.emit('import.progress', { ...progress, jobId }),
     })
       .then((report) => this.emit('import.finished', { jobId, report, error: null }))
-      .catch((error: Error) => this.emit('import.finished', { jobId, report: null, error: error.message }))
+      .catch((error: Error) => {
+        this.noteDamage(error);
+        this.emit('import.finished', { jobId, report: null, error: error.message });
+      })
       .finally(() => {
         this.jobs.delete(jobId);
         if (this.project === project) this.emit('project.changed', this.info(project));

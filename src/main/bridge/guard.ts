@@ -20,7 +20,12 @@ export function tokenFromRequest(req: IncomingMessage): string | null {
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim()) ?? [];
   const cookie = cookies.find((c) => c.startsWith(`${TOKEN_COOKIE}=`));
-  return cookie ? decodeURIComponent(cookie.slice(TOKEN_COOKIE.length + 1)) : null;
+  if (!cookie) return null;
+  try {
+    return decodeURIComponent(cookie.slice(TOKEN_COOKIE.length + 1));
+  } catch {
+    return null; // malformed percent-encoding: no token, so the request is refused as unauthenticated
+  }
 }
 
 export function sameToken(a: string | null, b: string): boolean {

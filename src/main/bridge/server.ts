@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_NAMES, type FileKind } from '../../shared/api.js';
 import { dispatch, toApiError } from '../app/dispatch.js';
-import { fileFor } from '../app/fileAccess.js';
+import { fileErrorStatus, fileFor } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
 
@@ -18,6 +18,8 @@ import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
 export const RENDERER_DIR = fileURLToPath(new URL('../../../renderer', import.meta.url));
 
 const MAX_BODY = 1024 * 1024;
+/** How much of a refused body is read and dropped before the connection is cut. */
+const MAX_DRAIN = 256 * 1024 * 1024;
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -49,8 +51,9 @@ export interface Bridge {
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   let port = 0;
+  const events = new EventFanOut(options.workbench);
   const server = createServer((req, res) => {
-    handle(req, res, options, port, token).catch((error: unknown) => {
+    handle(req, res, options, port, token, events).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ ok: false, error: toApiError(error) }));
       else res.destroy();
     });
@@ -68,6 +71,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     close: () =>
       new Promise<void>((resolve) => {
+        events.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -79,8 +83,17 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: BridgeOptions, port: number, token: string): Promise<void> {
-  const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+const badRequest = (res: ServerResponse, code: string, message: string) =>
+  send(res, 400, 'application/json', JSON.stringify({ ok: false, error: { code, message } }));
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: BridgeOptions, port: number, token: string, events: EventFanOut): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    decodeURIComponent(url.pathname);
+  } catch {
+    return badRequest(res, 'bad-url', 'the request address is malformed (bad percent-encoding)');
+  }
   // the one request that may carry the token in its address: the first page load, which turns it into a cookie
   const fromQuery = req.method === 'GET' && url.pathname === '/' ? url.searchParams.get('token') : null;
   const verdict = checkRequest(req, port, token, fromQuery ?? undefined);
@@ -98,18 +111,22 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
     if (req.method !== 'POST') return send(res, 405, 'text/plain', 'use POST\n');
     if (!req.headers['content-type']?.startsWith('application/json')) return send(res, 415, 'text/plain', 'send application/json\n');
     const body = await readBody(req);
-    if (body === null) return send(res, 413, 'text/plain', 'request too large\n');
-    let message: { channel?: unknown; input?: unknown };
+    if (body === null) return refuseTooLarge(req, res);
+    let message: unknown;
     try {
-      message = JSON.parse(body) as typeof message;
+      message = JSON.parse(body);
     } catch {
-      return send(res, 400, 'application/json', JSON.stringify({ ok: false, error: { code: 'bad-json', message: 'the request body is not JSON' } }));
+      return badRequest(res, 'bad-json', 'the request body is not JSON');
     }
-    const result = await dispatch(options.workbench.handlers, message.channel, message.input);
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      return badRequest(res, 'bad-call', 'the request body must be a JSON object {"channel": …, "input": …}');
+    }
+    const call = message as { channel?: unknown; input?: unknown };
+    const result = await dispatch(options.workbench.handlers, call.channel, call.input);
     return send(res, 200, 'application/json', JSON.stringify(result));
   }
 
-  if (url.pathname === '/api/events') return streamEvents(req, res, options.workbench);
+  if (url.pathname === '/api/events') return events.stream(req, res);
 
   const file = /^\/files\/(thumbnail|image|mask)\/(\d+)$/.exec(url.pathname);
   if (file) {
@@ -120,38 +137,82 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Bridge
       createReadStream(response.path).on('error', () => res.destroy()).pipe(res);
       return;
     } catch (error) {
-      return send(res, 404, 'application/json', JSON.stringify({ ok: false, error: toApiError(error) }));
+      return send(res, fileErrorStatus(error), 'application/json', JSON.stringify({ ok: false, error: toApiError(error) }));
     }
   }
 
   return serveStatic(res, options.rendererDir, url.pathname);
 }
 
+/** The body as text, or null once it passes MAX_BODY (the rest is then left unread). */
 function readBody(req: IncomingMessage): Promise<string | null> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
+        req.off('data', onData);
         resolve(null);
-        req.destroy();
       } else chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
-function streamEvents(req: IncomingMessage, res: ServerResponse, workbench: Workbench): void {
-  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-  res.write(': connected\n\n');
-  const unsubscribe = EVENT_NAMES.map((event) => workbench.on(event, (payload) => res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)));
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-  req.on('close', () => {
-    clearInterval(keepAlive);
-    for (const off of unsubscribe) off();
+/**
+ * Answers 413 and then reads and drops what the client is still sending: closing a socket with unread bytes in it
+ * resets the connection, and the client would see the reset instead of the answer. A client that keeps sending
+ * past a bound is cut off.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(413, { 'Content-Type': 'application/json', Connection: 'close', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify({ ok: false, error: { code: 'too-large', message: `the request body is larger than ${MAX_BODY / 1024 / 1024} MiB` } }));
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN) req.destroy();
   });
+  req.resume();
+}
+
+/**
+ * One subscription per event for the whole bridge, fanned out to every open event stream: listeners on the
+ * workbench do not grow with the number of browser tabs.
+ */
+class EventFanOut {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly unsubscribe: (() => void)[];
+  private readonly keepAlive: NodeJS.Timeout;
+
+  constructor(workbench: Workbench) {
+    this.unsubscribe = EVENT_NAMES.map((event) =>
+      workbench.on(event, (payload) => {
+        const text = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+        for (const res of this.clients) res.write(text);
+      }),
+    );
+    this.keepAlive = setInterval(() => {
+      for (const res of this.clients) res.write(': keep-alive\n\n');
+    }, 15_000);
+    this.keepAlive.unref();
+  }
+
+  stream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    this.clients.add(res);
+    req.on('close', () => this.clients.delete(res));
+  }
+
+  close(): void {
+    clearInterval(this.keepAlive);
+    for (const off of this.unsubscribe) off();
+    this.clients.clear();
+  }
 }
 
 async function serveStatic(res: ServerResponse, root: string, pathname: string): Promise<void> {

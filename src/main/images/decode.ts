@@ -91,8 +91,38 @@ interface DecodedBmp {
   rgba: Buffer;
 }
 
+/**
+ * Reads a BMP header and refuses one that cannot describe this file: bmp-ts would otherwise try to allocate what an
+ * absurd header claims and fail with a bare RangeError.
+ */
+export function checkBmpHeader(bytes: Buffer): void {
+  const fail = (why: string) => {
+    throw new ImageDecodeError(`corrupt or unsupported BMP: ${why}`);
+  };
+  if (bytes.length < 26) fail(`the file is only ${bytes.length} bytes, too short for a BMP header`);
+  const dataOffset = bytes.readUInt32LE(10);
+  const headerSize = bytes.readUInt32LE(14);
+  const core = headerSize === 12;
+  if (!core && (headerSize < 40 || bytes.length < 34)) fail(`unknown header size ${headerSize}`);
+  const width = core ? bytes.readUInt16LE(18) : bytes.readInt32LE(18);
+  const height = Math.abs(core ? bytes.readInt16LE(20) : bytes.readInt32LE(22));
+  const bits = core ? bytes.readUInt16LE(24) : bytes.readUInt16LE(28);
+  const compression = core ? 0 : bytes.readUInt32LE(30);
+  if (width <= 0 || height <= 0) fail(`the header gives an image size of ${width}×${height} pixels`);
+  if (width * height > MAX_INPUT_PIXELS) fail(`the header gives ${width}×${height} pixels, more than the supported ${MAX_INPUT_PIXELS}`);
+  if (![1, 4, 8, 16, 24, 32].includes(bits)) fail(`the header gives ${bits} bits per pixel; BMP has 1, 4, 8, 16, 24 or 32`);
+  if (dataOffset >= bytes.length) fail(`the header puts the pixels at byte ${dataOffset}, past the end of the ${bytes.length}-byte file`);
+  if (compression === 0) {
+    const needed = Math.ceil((width * bits) / 32) * 4 * height;
+    if (dataOffset + needed > bytes.length) {
+      fail(`the header gives ${width}×${height} pixels at ${bits} bits (${needed} bytes of pixels) but the file holds ${bytes.length - dataOffset}: it is truncated or damaged`);
+    }
+  }
+}
+
 async function decodeBmpFile(file: string): Promise<DecodedBmp> {
   const bytes = await readFile(file);
+  checkBmpHeader(bytes);
   try {
     const bmp = decodeBmp(bytes, { toRGBA: true });
     const width = bmp.width;

@@ -4,6 +4,10 @@
 // files are on disk, so a run killed at any point leaves a consistent project, and running the same import again
 // finishes the job: what is already there is recognized by its hash and counted as a duplicate.
 import { existsSync } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { explained, explainFault, faultCode } from '../../shared/errors.js';
 import type { ImportProgress, ImportReport, SkippedFile } from '../../shared/domain.js';
 import { ImageDecodeError, probeImage, sniffFormat } from '../images/decode.js';
 import { MaskError, readBinaryMask } from '../images/mask.js';
@@ -33,8 +37,8 @@ export async function runImport(project: Project, plan: ImportPlan, options: Imp
   const batchSize = options.batchSize ?? 32;
   const runId = Number(
     project.db
-      .prepare(`INSERT INTO import_runs (source, layout, started_at, status) VALUES (?, ?, ?, 'running')`)
-      .run(plan.source, plan.layout, new Date().toISOString()).lastInsertRowid,
+      .prepare(`INSERT INTO import_runs (source, layout, started_at, status, pid, host) VALUES (?, ?, ?, 'running', ?, ?)`)
+      .run(plan.source, plan.layout, new Date().toISOString(), process.pid, os.hostname()).lastInsertRowid,
   );
 
   const skipped: SkippedFile[] = [...plan.skipped];
@@ -110,9 +114,22 @@ export async function runImport(project: Project, plan: ImportPlan, options: Imp
     progress('splitting', true);
     assignValidationSplit(project);
   } catch (error) {
-    flush();
-    finishRun(project, runId, 'failed', null);
-    throw error;
+    // what is already complete stays; the run is recorded as failed where the disk still allows it
+    try {
+      flush();
+    } catch {
+      // the same fault again (a full disk): the images of this batch are imported by the next run
+    }
+    try {
+      finishRun(project, runId, 'failed', null);
+    } catch {
+      // left 'running'; the next open of the project marks it interrupted
+    }
+    throw explained(error, {
+      path: project.layout.root,
+      retry: 'run the import again',
+      kept: `nothing imported so far was lost (${counts.imported} new images are in the project; the same import run again adds the rest)`,
+    });
   }
 
   const report: ImportReport = {
@@ -137,15 +154,42 @@ function finishRun(project: Project, runId: number, status: string, report: Impo
     .run(new Date().toISOString(), status, report && JSON.stringify(report), runId);
 }
 
+/** The largest file the workbench reads as one image (BMP is read whole, and Node reads at most 2 GiB at once). */
+export const MAX_IMAGE_FILE_BYTES = 2 ** 31 - 1;
+
+/** Faults of the project's disk or catalog: no other file can be imported either, so the import stops. */
+function stopsTheImport(project: Project, error: unknown): boolean {
+  const code = faultCode(error) ?? '';
+  if (code.startsWith('SQLITE_') || code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EMFILE' || code === 'ENFILE') return true;
+  const at = (error as { path?: unknown }).path;
+  return typeof at === 'string' && at.startsWith(project.layout.root + path.sep);
+}
+
+function unreadableReason(error: unknown): string {
+  const code = faultCode(error);
+  if (code === 'ENOENT') return 'the file disappeared while the import ran';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read the file (permission denied); make it readable and import again';
+  if (code === 'EISDIR') return 'a folder with an image name; nothing to import';
+  if (code === 'ERR_FS_FILE_TOO_LARGE') return 'the file is larger than 2 GiB, more than the workbench reads as one image';
+  return explainFault(error)?.message ?? `cannot read the file: ${(error as Error).message}`;
+}
+
 /** Everything that can fail for one file happens here; a failure skips that file with its reason. */
 async function prepare(project: Project, item: ImportItem): Promise<Prepared> {
+  let added: string | null = null;
   try {
+    const stats = await stat(item.path);
+    if (!stats.isFile()) return skip(item, 'not a regular file (a device, a pipe or a folder); nothing to import');
+    if (stats.size > MAX_IMAGE_FILE_BYTES) {
+      return skip(item, `the file is ${(stats.size / 2 ** 30).toFixed(1)} GiB, more than the 2 GiB the workbench reads as one image`);
+    }
     const format = await sniffFormat(item.path);
     if (format !== 'png' && format !== 'jpeg' && format !== 'tiff' && format !== 'bmp') {
       return skip(item, `unsupported format (${format}); the workbench imports PNG, JPEG, BMP and TIFF`);
     }
     const info = await probeImage(item.path);
     const blob = await project.imageFiles.putFile(item.path, FILE_EXTENSION[format]);
+    if (blob.added) added = blob.path;
     const image: NewImage = {
       sha256: blob.sha256,
       originalName: item.originalName,
@@ -162,18 +206,18 @@ async function prepare(project: Project, item: ImportItem): Promise<Prepared> {
     const thumbnail = project.thumbnailPath(image);
     // A thumbnail already on disk means an earlier, interrupted run decoded this very content in full.
     if (!existsSync(thumbnail)) await writeThumbnail(blob.path, format, thumbnail);
+    added = null; // the image is proven whole: its file stays whatever happens to its mask
     if (!item.maskPath) return { kind: 'ready', image, item };
     const mask = await readBinaryMask(item.maskPath, info).catch((error: Error) => {
       throw error instanceof MaskError ? new MaskError(`mask ${item.maskPath}: ${error.message}`) : error;
     });
     return { kind: 'ready', image, item, mask: await project.storeMask(mask) };
   } catch (error) {
+    // a file this item added and no catalog row will name: removed now rather than left as an orphan
+    if (added) await unlink(added).catch(() => undefined);
     if (error instanceof ImageDecodeError || error instanceof MaskError) return skip(item, error.message);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      return skip(item, `cannot read the file (${code}); check that it exists and is readable`);
-    }
-    throw error;
+    if (stopsTheImport(project, error)) throw error;
+    return skip(item, unreadableReason(error));
   }
 }
 

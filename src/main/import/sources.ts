@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportLayout, LabelState, SkippedFile, Split } from '../../shared/domain.js';
-import { InputError } from '../../shared/errors.js';
+import { explained, faultCode, InputError } from '../../shared/errors.js';
 
 export interface ImportItem {
   path: string;
@@ -35,14 +35,22 @@ const NORMAL_FOLDERS = new Set(['good', 'ok', 'normal']);
 
 export async function planImport(source: string, layout?: ImportLayout): Promise<ImportPlan> {
   const root = path.resolve(source);
-  const info = await stat(root).catch(() => null);
+  const info = await stat(root).catch((error: unknown) => {
+    if (faultCode(error) === 'ENOENT') return null;
+    throw explained(error, { path: root });
+  });
   if (!info) throw new InputError('source-missing', `${root} does not exist; give the folder that holds the images`);
   if (!info.isDirectory()) throw new InputError('source-not-folder', `${root} is a file; give the folder that holds the images`);
-  const chosen = layout ?? (await detectLayout(root));
-  const plan: ImportPlan = { source: root, layout: chosen, items: [], skipped: [], warnings: [] };
-  if (chosen === 'mvtec') await planMvtec(root, plan);
-  else if (chosen === 'folders') await planFolders(root, plan);
-  else await planFlat(root, plan);
+  const plan: ImportPlan = { source: root, layout: layout ?? 'flat', items: [], skipped: [], warnings: [] };
+  try {
+    plan.layout = layout ?? (await detectLayout(root));
+    if (plan.layout === 'mvtec') await planMvtec(root, plan);
+    else if (plan.layout === 'folders') await planFolders(root, plan);
+    else await planFlat(root, plan);
+  } catch (error) {
+    // a folder that cannot be listed (permissions, /proc...) is named in the message, with what to do
+    throw explained(error, { retry: 'import again' });
+  }
   plan.items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return plan;
 }
@@ -136,6 +144,14 @@ async function listImages(dir: string, plan: ImportPlan, recursive: boolean): Pr
   const found: string[] = [];
   const entries = await readdir(dir, { withFileTypes: true, recursive });
   for (const entry of entries) {
+    if (entry.isSymbolicLink() && !entry.name.startsWith('.')) {
+      // links are never followed, so an import reads nothing outside the folder it was given
+      plan.skipped.push({
+        path: path.join(entry.parentPath, entry.name),
+        reason: 'a symbolic link: links are not followed, so nothing outside the imported folder is read; copy the file itself into the folder to import it',
+      });
+      continue;
+    }
     if (!entry.isFile() || entry.name.startsWith('.')) continue;
     const file = path.join(entry.parentPath, entry.name);
     const ext = path.extname(entry.name).toLowerCase();

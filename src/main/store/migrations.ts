@@ -104,6 +104,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE label_events ADD COLUMN restored_from INTEGER REFERENCES label_events (id);
     `,
   },
+  {
+    version: 5,
+    description: 'import runs record the process that runs them, so a run left "running" by a killed process is recognized',
+    sql: `
+      ALTER TABLE import_runs ADD COLUMN pid INTEGER;
+      ALTER TABLE import_runs ADD COLUMN host TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

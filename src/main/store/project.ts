@@ -1,23 +1,33 @@
 // A project: one folder holding the SQLite catalog and the content-addressed stores of images, masks and
 // thumbnails. This is the handle every service (import, labelling, training, the CLI, the app) works through.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { link, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageFormat, ImageRecord, LabelSource, ProjectStats } from '../../shared/domain.js';
-import { InputError, ProjectError } from '../../shared/errors.js';
+import { explained, faultCode, InputError, ProjectError, WorkbenchError } from '../../shared/errors.js';
+import { makeFolders, removeFolders } from '../util/folders.js';
 import { encodeBinaryMask } from '../images/mask.js';
 import { BlobStore } from './blobStore.js';
 import { openCatalog, type Catalog } from './catalog.js';
 import { ClassRepository } from './classRepository.js';
+import { importMayBeRunning, interruptedRuns, markInterrupted, orphanBlobs, partialFiles } from './leftovers.js';
 import { ImageRepository, type Label, type StoredMask } from './imageRepository.js';
-import { projectLayout, type ProjectLayout } from './projectLayout.js';
+import { CATALOG_FILE, projectLayout, type ProjectLayout } from './projectLayout.js';
 import { readSettings, writeSettings, type ProjectSettings } from './settings.js';
 import { projectStats } from './stats.js';
 
 export const FILE_EXTENSION: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', bmp: 'bmp', tiff: 'tif' };
+const STORE_FOLDERS = new Set(['images', 'masks', 'thumbnails']);
 
-/** Temporary files older than this in a store's .incoming folder are leftovers of a killed process. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
+/** A project's name as given, trimmed; the folder's name when none is given. */
+function projectName(given: string | undefined, root: string): string {
+  if (given === undefined) return path.basename(root) || 'Untitled project';
+  const name = given.trim();
+  if (!name) throw new InputError('project-name-empty', 'the project name is empty; give a name (--name "Bottle caps line 3") or leave the name out to use the folder\'s name');
+  if (name.length > 200) throw new InputError('project-name-long', `the project name is ${name.length} characters long; use at most 200`);
+  return name;
+}
 
 export class Project {
   readonly images: ImageRepository;
@@ -35,25 +45,63 @@ export class Project {
     this.maskFiles = new BlobStore(layout.masks);
   }
 
-  /** Creates a new project in an empty or missing folder. */
+  /**
+   * Creates a new project in an empty or missing folder, all or nothing: the catalog is built under a temporary
+   * name and linked into place last, so a failure (a full disk, a refused folder) leaves no half-made project that
+   * would block a retry, and removes the folders it made.
+   */
   static async create(root: string, options: { name?: string } = {}): Promise<Project> {
     const layout = projectLayout(root);
-    if (existsSync(layout.catalog)) {
-      throw new ProjectError('project-exists', `${layout.root} is already a Defect Workbench project; open it instead of creating it again`);
-    }
-    if (existsSync(layout.root)) {
-      const info = await stat(layout.root);
-      if (!info.isDirectory()) throw new ProjectError('not-a-folder', `${layout.root} is a file; choose a folder for the project`);
-      const entries = (await readdir(layout.root)).filter((e) => !e.startsWith('.'));
-      if (entries.length > 0) {
+    const name = projectName(options.name, layout.root);
+    const existing = await stat(layout.root).catch((error: unknown) => {
+      if (faultCode(error) === 'ENOENT') return null;
+      throw explained(error, { path: layout.root });
+    });
+    if (existing) {
+      if (!existing.isDirectory()) throw new ProjectError('not-a-folder', `${layout.root} is a file; choose a folder for the project`);
+      if (existsSync(layout.catalog)) {
+        throw new ProjectError('project-exists', `${layout.root} is already a Defect Workbench project; open it instead of creating it again`);
+      }
+      const entries = await readdir(layout.root).catch((error: unknown) => Promise.reject(explained(error, { path: layout.root })));
+      // what a creation killed part-way leaves (its temporary catalog, empty store folders) does not block a retry
+      for (const e of entries) if (e.startsWith(`.${CATALOG_FILE}.creating-`)) await rm(path.join(layout.root, e), { force: true });
+      const leftBehind = async (e: string) =>
+        e.startsWith('.') || (STORE_FOLDERS.has(e) && (await readdir(path.join(layout.root, e)).catch(() => ['?'])).length === 0);
+      const remaining = [];
+      for (const e of entries) if (!(await leftBehind(e))) remaining.push(e);
+      if (remaining.length > 0) {
         throw new ProjectError('folder-not-empty', `${layout.root} is not empty; create the project in a new or empty folder`);
       }
     }
-    await mkdir(layout.root, { recursive: true });
-    await Promise.all([layout.images, layout.masks, layout.thumbnails].map((d) => mkdir(d, { recursive: true })));
-    const db = openCatalog(layout.catalog, { create: true });
-    writeSettings(db, { name: options.name ?? path.basename(layout.root), createdAt: new Date().toISOString() });
-    return new Project(layout, db);
+    const created = await makeFolders(layout.root);
+    const temp = path.join(layout.root, `.${CATALOG_FILE}.creating-${randomBytes(4).toString('hex')}`);
+    try {
+      for (const folder of [layout.images, layout.masks, layout.thumbnails]) created.push(...(await makeFolders(folder)));
+      const db = openCatalog(temp, { create: true });
+      try {
+        writeSettings(db, { name, createdAt: new Date().toISOString() });
+      } finally {
+        db.close(); // checkpoints the write-ahead log into the file, so the file alone is the whole catalog
+      }
+      // a hard link never replaces an existing file: two creations racing for one folder cannot both win
+      await link(temp, layout.catalog);
+      await rm(temp, { force: true });
+    } catch (error) {
+      await Promise.all(['', '-wal', '-shm', '-journal'].map((suffix) => rm(`${temp}${suffix}`, { force: true })));
+      await removeFolders(created);
+      if (error instanceof WorkbenchError) throw error;
+      throw explained(error, { path: layout.root, retry: 'create the project again', kept: 'nothing was left behind' });
+    }
+    return Project.open(layout.root);
+  }
+
+  /** Removes a project this process just created (a demo whose import failed), leaving what was there before. */
+  static async discardNew(project: Project, rootExisted: boolean): Promise<void> {
+    project.close();
+    const { layout } = project;
+    await Promise.all(['', '-wal', '-shm', '-checked'].map((suffix) => rm(`${layout.catalog}${suffix}`, { force: true })));
+    await Promise.all([layout.images, layout.masks, layout.thumbnails].map((d) => rm(d, { recursive: true, force: true })));
+    if (!rootExisted) await rmdir(layout.root).catch(() => undefined);
   }
 
   static async open(root: string): Promise<Project> {
@@ -66,7 +114,7 @@ export class Project {
     }
     const db = openCatalog(layout.catalog);
     const project = new Project(layout, db);
-    await project.removeStaleTemporaries();
+    await project.cleanLeftovers();
     return project;
   }
 
@@ -130,16 +178,20 @@ export class Project {
     if (this.db.open) this.db.close();
   }
 
-  private async removeStaleTemporaries(): Promise<void> {
-    for (const store of [this.imageFiles, this.maskFiles]) {
-      const incoming = path.join(store.root, '.incoming');
-      const names = await readdir(incoming).catch(() => [] as string[]);
-      const now = Date.now();
-      for (const name of names) {
-        const file = path.join(incoming, name);
-        const info = await stat(file).catch(() => null);
-        if (info && now - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
-      }
+  /**
+   * Clears what killed processes left: import runs still marked running (marked interrupted), partial files of
+   * dead writers, and, while no import can be running, blobs no row names. Never fails the open: a leftover that
+   * cannot be removed now is listed by `dwb check`.
+   */
+  private async cleanLeftovers(): Promise<void> {
+    try {
+      const runs = interruptedRuns(this.db);
+      if (runs.length) markInterrupted(this.db, runs);
+      const removable = await partialFiles(this.layout);
+      if (!importMayBeRunning(this.db)) removable.push(...(await orphanBlobs(this.layout, this.db)));
+      for (const leftover of removable) await rm(leftover.path, { force: true });
+    } catch {
+      // a read-only or failing disk: the open goes on, and the damage is reported by whatever write meets it
     }
   }
 }

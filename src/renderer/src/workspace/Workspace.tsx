@@ -16,6 +16,7 @@ import { useLabelSession } from '../studio/session/useLabelSession';
 import { Studio } from '../studio/Studio';
 import type { ViewerHandle } from '../viewer/Viewer';
 import { Filters } from './Filters';
+import { HealthPanel } from './HealthPanel';
 import { ImportDialog } from './ImportDialog';
 import { ThumbnailGrid } from './ThumbnailGrid';
 
@@ -28,6 +29,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
   const [labelsOpen, setLabelsOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [healthOpen, setHealthOpen] = useState(false);
   const columns = useRef(1);
   // a project created from a folder opens with its import ready to start
   useEffect(() => {
@@ -101,6 +103,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           <Button onClick={() => setLabelsOpen(true)} data-testid="open-labels">
             Labels in/out
           </Button>
+          <Button onClick={() => setHealthOpen(true)} data-testid="open-health">Check project</Button>
           <Button onClick={onClose}>Close project</Button>
         </Toolbar>
       </AppBar>
@@ -145,6 +148,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       </Box>
       <DropMaskDialog />
       <LabelsDialog open={labelsOpen} onClose={() => setLabelsOpen(false)} onImported={() => void load()} />
+      <HealthPanel open={healthOpen} onClose={() => setHealthOpen(false)} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>

@@ -1,0 +1,127 @@
+// What killed processes leave behind in a project: partial files in the stores' .incoming folders, thumbnail
+// .part files, blobs no catalog row names, and import runs still marked running. Found here for both the quiet
+// clean-up at every open and `dwb check`. A temporary file carries its writer's process id, so a leftover of a dead
+// process is told from the work of a live one (another window on the same project) without waiting for it to age.
+import { randomBytes } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Catalog } from './catalog.js';
+import type { ProjectLayout } from './projectLayout.js';
+
+/** Files older than this are leftovers whoever wrote them (a process on another machine sharing the folder). */
+export const STALE_MS = 60 * 60 * 1000;
+/** An unreferenced blob younger than this may be an import's file whose row is about to be written. */
+const FRESH_BLOB_MS = 60 * 1000;
+
+/** A temporary file name that carries this process's id. */
+export function temporaryName(prefix = ''): string {
+  return `${prefix}${process.pid}-${randomBytes(6).toString('hex')}.part`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function writerGone(name: string): boolean {
+  const pid = Number(/^\.?(\d+)-[0-9a-f]+\.part$/.exec(name)?.[1]);
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+}
+
+export interface Leftover {
+  path: string;
+  kind: 'partial-file' | 'orphan-blob';
+}
+
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => [] as string[]);
+}
+
+/** Partial files of dead writers (or old ones); with `all`, every partial file not this process's own. */
+export async function partialFiles(layout: ProjectLayout, all = false): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  const now = Date.now();
+  const consider = async (file: string) => {
+    const name = path.basename(file);
+    if (!name.endsWith('.part') || name.startsWith(`${process.pid}-`) || name.startsWith(`.${process.pid}-`)) return;
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) return;
+    if (all || writerGone(name) || now - info.mtimeMs > STALE_MS) found.push({ path: file, kind: 'partial-file' });
+  };
+  for (const store of [layout.images, layout.masks]) {
+    const incoming = path.join(store, '.incoming');
+    for (const name of await entries(incoming)) await consider(path.join(incoming, name));
+  }
+  for (const shard of await entries(layout.thumbnails)) {
+    const dir = path.join(layout.thumbnails, shard);
+    for (const name of await entries(dir)) if (name.startsWith('.')) await consider(path.join(dir, name));
+  }
+  return found;
+}
+
+/** Every file of the mask store a row names: binary masks, and indexed (class per pixel) masks from schema 3 on. */
+export function maskFilesQuery(db: Catalog): string {
+  const indexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'class_masks'").get();
+  return indexed ? 'SELECT sha256 FROM masks UNION SELECT sha256 FROM class_masks ORDER BY 1' : 'SELECT sha256 FROM masks ORDER BY 1';
+}
+
+/** Blob files in the image and mask stores that no catalog row names (older than a minute unless `all`). */
+export async function orphanBlobs(layout: ProjectLayout, db: Catalog, all = false): Promise<Leftover[]> {
+  const known = {
+    [layout.images]: new Set(db.prepare('SELECT sha256 FROM images').pluck().all() as string[]),
+    [layout.masks]: new Set(db.prepare(maskFilesQuery(db)).pluck().all() as string[]),
+  };
+  const found: Leftover[] = [];
+  const now = Date.now();
+  for (const store of [layout.images, layout.masks]) {
+    for (const shard of await entries(store)) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+      for (const name of await entries(path.join(store, shard))) {
+        const sha = /^([0-9a-f]{64})\.[a-z]+$/.exec(name)?.[1];
+        if (!sha || known[store]!.has(sha)) continue;
+        const file = path.join(store, shard, name);
+        const info = await stat(file).catch(() => null);
+        if (info?.isFile() && (all || now - info.mtimeMs > FRESH_BLOB_MS)) found.push({ path: file, kind: 'orphan-blob' });
+      }
+    }
+  }
+  return found;
+}
+
+/** Import runs marked running whose process is gone: this machine's dead processes, or any run older than a day. */
+export function interruptedRuns(db: Catalog): { id: number; source: string; startedAt: string }[] {
+  const rows = db.prepare(`SELECT id, source, started_at AS startedAt, pid, host FROM import_runs WHERE status = 'running'`).all() as {
+    id: number;
+    source: string;
+    startedAt: string;
+    pid: number | null;
+    host: string | null;
+  }[];
+  const host = os.hostname();
+  return rows
+    .filter((r) => {
+      if (r.pid === process.pid && r.host === host) return false;
+      if (r.pid !== null && r.host === host) return !processAlive(r.pid);
+      return r.pid === null || Date.now() - Date.parse(r.startedAt) > 24 * STALE_MS;
+    })
+    .map(({ id, source, startedAt }) => ({ id, source, startedAt }));
+}
+
+export function markInterrupted(db: Catalog, runs: readonly { id: number }[]): void {
+  const update = db.prepare(`UPDATE import_runs SET status = 'failed', finished_at = ?, report = ? WHERE id = ? AND status = 'running'`);
+  const report = JSON.stringify({ interrupted: true, reason: 'the process ended before the import finished; run the same import again to finish it (what it imported is kept)' });
+  db.transaction(() => {
+    for (const run of runs) update.run(new Date().toISOString(), report, run.id);
+  })();
+}
+
+/** Whether an import may be writing to the project right now (a live run on this machine, or one not yet known dead). */
+export function importMayBeRunning(db: Catalog): boolean {
+  const running = db.prepare(`SELECT count(*) FROM import_runs WHERE status = 'running'`).pluck().get() as number;
+  return running > interruptedRuns(db).length;
+}
