@@ -238,4 +238,36 @@ describe.skipIf(!datasetsAvailable())('labelling studio, end to end', () => {
       expect(await page.getByTestId('help-overlay').getByText(text).count()).toBeGreaterThan(0);
     }
   }, 120_000);
+
+  it('the bug report: N on an imported anomalous image asks before dropping its mask, and undo brings it back after N, A', async () => {
+    await page.goto(h.bridge.url);
+    await page.getByRole('combobox', { name: /Split/ }).click();
+    await page.getByRole('option', { name: 'test' }).click();
+    const target = h.workbench.current().images.list({ split: 'test', labelState: 'anomalous' }).find((i) => i.maskSha256)!;
+    const thumb = page.locator(`[data-image-id="${target.id}"]`);
+    await thumb.click();
+    const masks = () => page.getByTestId('count-test-full').textContent();
+    const before = await masks();
+    await page.keyboard.press('n');
+    await page.getByTestId('drop-mask-dialog').waitFor();
+    await page.getByTestId('keep-mask').click();
+    await page.getByTestId('drop-mask-dialog').waitFor({ state: 'hidden' });
+    expect(await thumb.getAttribute('data-kind')).toBe('full');
+    expect(h.workbench.current().images.get(target.id)!.maskSha256).toBe(target.maskSha256);
+
+    // confirmed, then A: weak, one count less; two undos later it is full again with the very same mask
+    await page.keyboard.press('n');
+    await page.getByTestId('drop-mask').click();
+    await page.getByTestId('drop-mask-dialog').waitFor({ state: 'hidden' });
+    await expect.poll(() => thumb.getAttribute('data-kind')).toBe('normal');
+    await page.keyboard.press('a');
+    await expect.poll(() => thumb.getAttribute('data-kind')).toBe('weak');
+    await expect.poll(masks).toBe(String(Number(before) - 1));
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => thumb.getAttribute('data-kind')).toBe('normal');
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => thumb.getAttribute('data-kind')).toBe('full');
+    await expect.poll(masks).toBe(before);
+    expect(h.workbench.current().images.get(target.id)).toMatchObject({ labelState: 'anomalous', maskSha256: target.maskSha256, defectClass: target.defectClass });
+  });
 });

@@ -20,6 +20,14 @@ export function useLabelSession(options: {
     [setItems],
   );
   useEffect(() => labelSession.onError(onError), [onError]);
+  // closing or reloading while strokes are still on their way to the store asks first
+  useEffect(() => {
+    const onLeave = (event: BeforeUnloadEvent) => {
+      if (labelSession.pending > 0) event.preventDefault();
+    };
+    window.addEventListener('beforeunload', onLeave);
+    return () => window.removeEventListener('beforeunload', onLeave);
+  }, []);
   useEffect(() => {
     if (!gridKeys) return;
     const onKey = (event: KeyboardEvent) => {
