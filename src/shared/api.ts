@@ -15,6 +15,8 @@ import {
   type ProjectStats,
   type Split,
 } from './domain.js';
+import { classColorSchema, maskRunsSchema, type DefectClass, type MaskRuns } from './labels.js';
+import type { LabelEvent } from './domain.js';
 
 const pathSchema = z
   .string()
@@ -52,7 +54,13 @@ export const API = {
   'images.list': z.object({ filter: imageFilterSchema, sort: imageSortSchema.optional() }).strict(),
   'images.get': z.object({ id: imageId }).strict(),
   'images.label': z
-    .object({ id: imageId, labelState: labelStateSchema, defectClass: defectClassSchema.nullable().optional() })
+    .object({
+      id: imageId,
+      labelState: labelStateSchema,
+      defectClass: defectClassSchema.nullable().optional(),
+      /** Needed to label an image with a pixel mask other than anomalous: the mask then only lives in the history. */
+      dropMask: z.boolean().optional(),
+    })
     .strict(),
   /** Labels several images at once (image-level; masks are kept on images that stay anomalous). */
   'images.labelMany': z
@@ -60,6 +68,23 @@ export const API = {
     .strict(),
   /** Moves images to a split; the choice is pinned and survives re-imports and validation re-splits. */
   'images.setSplit': z.object({ ids: imageIds, split: splitSchema }).strict(),
+  /** The image's label history, oldest first: what, when, from where. */
+  'images.history': z.object({ id: imageId }).strict(),
+  /** Makes an earlier history entry the current label again (recorded as a new entry that names it). */
+  'images.restore': z.object({ id: imageId, eventId: z.number().int().positive() }).strict(),
+  /** The image's indexed mask (class id per pixel) as runs over the whole image. */
+  'masks.get': z.object({ id: imageId }).strict(),
+  /** One edit (a stroke, a fill, a clear) as the runs of the rectangle it changed, made on mask version `base`. */
+  'masks.apply': z
+    .object({ id: imageId, base: z.string().max(64).nullable(), patch: maskRunsSchema, whenEmpty: z.enum(['weak', 'normal']).optional() })
+    .strict(),
+  'classes.list': empty,
+  'classes.create': z.object({ name: defectClassSchema, color: classColorSchema.optional() }).strict(),
+  'classes.update': z.object({ id: z.number().int().min(1).max(255), name: defectClassSchema.optional(), color: classColorSchema.optional() }).strict(),
+  /** Every pixel and label of class `from` becomes `into`; `from` is removed. */
+  'classes.merge': z.object({ from: z.number().int().min(1).max(255), into: z.number().int().min(1).max(255) }).strict(),
+  'labels.import': z.object({ source: pathSchema, format: z.enum(['mvtec', 'coco', 'csv', 'json']).optional() }).strict(),
+  'labels.export': z.object({ out: pathSchema, format: z.enum(['mvtec', 'coco']) }).strict(),
   'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
   /** Checks a project's catalog and files (the open project, or `dir`); `repair` fixes what can be fixed. */
@@ -124,6 +149,17 @@ export interface ImageList {
   classes: string[];
 }
 
+/** A label change, with the history entry that was current before it (what undo goes back to). */
+export type LabelChange = ImageRecord & { previousEventId: number | null };
+
+export interface MaskData {
+  width: number;
+  height: number;
+  /** The stored version this mask is (pass it back as `base` with an edit); null when the image has no mask. */
+  key: string | null;
+  mask: MaskRuns;
+}
+
 export interface ApiResults {
   'app.info': AppInfo;
   'project.recent': RecentProject[];
@@ -135,9 +171,19 @@ export interface ApiResults {
   'project.stats': ProjectStats;
   'images.list': ImageList;
   'images.get': ImageRecord;
-  'images.label': ImageRecord;
   'images.labelMany': { updated: number };
   'images.setSplit': { updated: number };
+  'images.label': LabelChange;
+  'images.history': LabelEvent[];
+  'images.restore': LabelChange;
+  'masks.get': MaskData;
+  'masks.apply': LabelChange;
+  'classes.list': DefectClass[];
+  'classes.create': DefectClass;
+  'classes.update': DefectClass;
+  'classes.merge': { images: number };
+  'labels.import': LabelImportReport;
+  'labels.export': LabelExportReport;
   'import.start': { jobId: string };
   'import.cancel': { cancelled: boolean };
   'project.check': ProjectCheckReport;
@@ -163,6 +209,38 @@ export interface ApiEvents {
   'project.changed': ProjectInfo | null;
 }
 export type EventName = keyof ApiEvents;
+
+export interface LabelImportProblem {
+  /** The file or entry the problem is about, as the source names it. */
+  item: string;
+  reason: string;
+}
+
+export interface LabelImportReport {
+  source: string;
+  format: 'mvtec' | 'coco' | 'csv' | 'json';
+  /** True when the labels were written; false when a problem stopped the import before anything changed. */
+  applied: boolean;
+  /** Images whose label was set. */
+  labelled: number;
+  /** Pixel masks among them. */
+  masks: number;
+  /** Classes created in the project. */
+  newClasses: string[];
+  /** Entries naming images the project does not hold. */
+  unknownImages: LabelImportProblem[];
+  /** Masks whose size is not their image's, unreadable files, malformed entries. */
+  problems: LabelImportProblem[];
+}
+
+export interface LabelExportReport {
+  out: string;
+  format: 'mvtec' | 'coco';
+  images: number;
+  masks: number;
+  classes: string[];
+  files: number;
+}
 export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.finished', 'project.changed'];
 
 export const FILE_KINDS = ['thumbnail', 'image', 'mask'] as const;

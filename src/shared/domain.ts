@@ -42,6 +42,10 @@ export interface ImageRecord {
   defectClass: string | null;
   importedAt: string;
   labelUpdatedAt: string | null;
+  /** SHA-256 of the indexed mask (class id per pixel); null for masks from before classes per pixel (derived). */
+  classMaskSha256?: string | null;
+  /** The newest entry of this image's label history (what undo and restore refer to). */
+  labelEventId?: number | null;
 }
 
 export function labelKindOf(image: Pick<ImageRecord, 'labelState' | 'maskSha256'>): LabelKind {
@@ -61,6 +65,9 @@ export interface LabelEvent {
   maskSha256: string | null;
   defectClass: string | null;
   source: LabelSource;
+  classMaskSha256?: string | null;
+  /** The history entry this one brought back, when it is a restore. */
+  restoredFrom?: number | null;
 }
 
 export interface SplitCounts {

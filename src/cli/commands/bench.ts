@@ -1,11 +1,12 @@
 import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchImport } from '../../bench/importBench.js';
+import { benchStudio } from '../../bench/studioBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'studio'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step). */
@@ -34,9 +35,23 @@ export const benchCommand: Command = {
     if (section === undefined || section === 'import') results.import = await importSection(values, ctx);
     if (section === undefined || section === 'engine') results.engine = await engineSection(values, ctx);
     if (section === undefined || section === 'grid') results.grid = await gridSection(values, ctx);
+    if (section === undefined || section === 'studio') results.studio = await studioSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
+
+async function studioSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const cases = await benchStudio({ chromium: process.env.DWB_CHROMIUM ?? '/usr/bin/chromium' }, ctx.err);
+  if (!values.json) {
+    for (const c of cases) {
+      ctx.out(
+        `studio: painting on ${c.width}×${c.height}: frame time median ${c.frameMsMedian.toFixed(1)} ms, 95th percentile ${c.frameMsP95.toFixed(1)} ms ` +
+          `(${c.frames} frames, ${c.pointerMoves} pointer moves); pointer-up to stored ${c.storedMsMedian.toFixed(0)} ms median (${c.storedMs.join(', ')} ms); viewer open to mask ready ${c.openToMaskMs} ms\n`,
+      );
+    }
+  }
+  return cases;
+}
 
 async function gridSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
   const r = await benchGrid({ images: 20_000, chromium: process.env.DWB_CHROMIUM ?? '/usr/bin/chromium' }, ctx.err);

@@ -5,7 +5,8 @@ import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { exportLabelsCommand, importLabelsCommand } from './labels.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 
-export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, checkCommand, demoCommand, serveCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [initCommand, importCommand, statsCommand, checkCommand, exportLabelsCommand, importLabelsCommand, demoCommand, serveCommand, benchCommand];

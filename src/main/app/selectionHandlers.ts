@@ -31,11 +31,22 @@ export function selectionHandlers(ctx: Context): Pick<Handlers, 'images.labelMan
   };
 }
 
-/** An image-level relabel by a person; an existing mask is kept only while the image stays anomalous. */
+/**
+ * An image-level relabel by a person. A pixel mask is ground truth someone drew: a label that would drop it is
+ * refused here (the single-image call asks the user first), and an image that stays anomalous keeps its binary and
+ * its per-class mask.
+ */
 function relabel(project: Project, id: number, labelState: LabelState, defectClass: string | null | undefined): void {
   const before = project.images.get(id);
   if (!before) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
-  const keepMask = labelState === 'anomalous' && before.maskSha256 !== null;
-  const stored = keepMask ? project.images.mask(before.maskSha256!) : undefined;
-  project.images.setLabel(id, { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null }, 'user', stored);
+  if (before.maskSha256 && labelState !== 'anomalous') {
+    throw new InputError(
+      'would-drop-mask',
+      `image ${id} (${before.originalName}) has a pixel mask; labelling it ${labelState} would drop the mask. Nothing was changed: leave the images with masks out of the selection, or label them one at a time (the app asks before it drops a mask)`,
+    );
+  }
+  const keep = labelState === 'anomalous' && before.maskSha256 !== null;
+  const mask = keep ? project.images.mask(before.maskSha256!) : undefined;
+  const classMask = keep && before.classMaskSha256 ? project.images.classMask(before.classMaskSha256) : undefined;
+  project.images.setLabel(id, { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null }, 'user', mask, { classMask });
 }

@@ -20,6 +20,7 @@ import { listFolder } from '../fs/folderBrowser.js';
 import { resolveUserPath } from '../fs/userPaths.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
+import { labelHandlers } from './labelHandlers.js';
 import { RecentProjects } from './recentProjects.js';
 import { selectionHandlers } from './selectionHandlers.js';
 
@@ -161,22 +162,11 @@ export class Workbench {
       if (!image) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
       return image;
     },
-    'images.label': async ({ id, labelState, defectClass }) => {
-      const project = this.writable();
-      const before = project.images.get(id);
-      if (!before) throw new InputError('image-not-found', `there is no image with id ${id} in this project`);
-      // an image-level relabel keeps an existing mask only while the image stays anomalous
-      const keepMask = labelState === 'anomalous' && before.maskSha256 !== null;
-      const stored = keepMask ? project.images.mask(before.maskSha256!) : undefined;
-      const record = project.images.setLabel(
-        id,
-        { labelState, defectClass: labelState === 'anomalous' ? (defectClass ?? before.defectClass) : null },
-        'user',
-        stored,
-      );
-      this.emit('project.changed', this.info(project));
-      return record;
-    },
+    ...labelHandlers({
+      current: () => this.current(),
+      writable: () => this.writable(),
+      changed: (project) => this.emit('project.changed', this.info(project)),
+    }),
     'project.check': async ({ dir, repair }) => {
       const root = dir ? resolveUserPath(dir) : this.current().layout.root;
       const report = await checkProject(root, { repair: repair ?? false });

@@ -38,11 +38,11 @@ export async function readBinaryMask(file: string, expected: { width: number; he
 }
 
 /** Encodes a width×height buffer of 0/255 (one byte a pixel) as the stored PNG. */
-export async function encodeBinaryMask(pixels: Uint8Array, width: number, height: number): Promise<BinaryMask> {
+export async function encodeBinaryMask(pixels: Uint8Array, width: number, height: number, compressionLevel = 6): Promise<BinaryMask> {
   if (pixels.length !== width * height) throw new Error(`mask buffer holds ${pixels.length} bytes, expected ${width * height}`);
   let area = 0;
   for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) area++;
-  const png = await sharp(pixels, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 6 }).toBuffer();
+  const png = await sharp(pixels, { raw: { width, height, channels: 1 } }).png({ compressionLevel }).toBuffer();
   return { width, height, area, png };
 }
 

@@ -12,7 +12,7 @@ import { ProjectError } from '../../shared/errors.js';
 import { writeThumbnail } from '../images/thumbnail.js';
 import { BLOB_PROBLEM_TEXT, BlobStore, hashFile, type BlobProblem } from './blobStore.js';
 import { openCatalog, type Catalog } from './catalog.js';
-import { interruptedRuns, markInterrupted, orphanBlobs, partialFiles, temporaryName } from './leftovers.js';
+import { interruptedRuns, maskFilesQuery, markInterrupted, orphanBlobs, partialFiles, temporaryName } from './leftovers.js';
 import { FILE_EXTENSION } from './project.js';
 import { projectLayout, type ProjectLayout } from './projectLayout.js';
 
@@ -82,7 +82,7 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
   try {
     if (db) {
       images = db.prepare('SELECT id, sha256, format, file_size, source_path FROM images ORDER BY id').all() as ImageRow[];
-      masks = db.prepare('SELECT sha256 FROM masks ORDER BY sha256').pluck().all() as string[];
+      masks = db.prepare(maskFilesQuery(db)).pluck().all() as string[];
     }
   } catch (error) {
     rowsReadable = false;

@@ -12,6 +12,7 @@ import type {
 import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 import type { Catalog } from './catalog.js';
+import { ClassRepository } from './classRepository.js';
 
 /** What an import knows of an image before it is catalogued. */
 export type NewImage = Pick<
@@ -30,6 +31,20 @@ export interface StoredMask {
   width: number;
   height: number;
   area: number;
+}
+
+/** An indexed mask (class id per pixel) in the mask store, with the pixel count of each class. */
+export interface StoredClassMask {
+  sha256: string;
+  width: number;
+  height: number;
+  areas: Record<number, number>;
+}
+
+/** What travels with a label besides the binary mask: the indexed mask, and the history entry a restore repeats. */
+export interface LabelExtras {
+  classMask?: StoredClassMask | undefined;
+  restoredFrom?: number | undefined;
 }
 
 export type { ImageFilter };
@@ -51,6 +66,8 @@ interface ImageRow {
   defect_class: string | null;
   imported_at: string;
   label_updated_at: string | null;
+  class_mask_sha256: string | null;
+  label_event_id?: number | null;
 }
 
 function toRecord(row: ImageRow): ImageRecord {
@@ -71,6 +88,8 @@ function toRecord(row: ImageRow): ImageRecord {
     defectClass: row.defect_class,
     importedAt: row.imported_at,
     labelUpdatedAt: row.label_updated_at,
+    classMaskSha256: row.class_mask_sha256,
+    ...(row.label_event_id !== undefined ? { labelEventId: row.label_event_id } : {}),
   };
 }
 
@@ -81,8 +100,12 @@ export class ImageRepository {
   private readonly updateLabel: Statement;
   private readonly selectById: Statement;
   private readonly selectIdBySha: Statement;
+  private readonly insertClassMask: Statement;
 
-  constructor(private readonly db: Catalog) {
+  constructor(
+    private readonly db: Catalog,
+    private readonly classes = new ClassRepository(db),
+  ) {
     this.insertImage = db.prepare(`
       INSERT INTO images (sha256, original_name, source_path, width, height, channels, bit_depth, format, file_size,
                           split, label_state, mask_sha256, defect_class, imported_at, label_updated_at)
@@ -90,12 +113,15 @@ export class ImageRepository {
               @split, @labelState, @maskSha256, @defectClass, @at, @labelUpdatedAt)
       ON CONFLICT (sha256) DO NOTHING`);
     this.insertEvent = db.prepare(`
-      INSERT INTO label_events (image_id, at, label_state, mask_sha256, defect_class, source)
-      VALUES (?, ?, ?, ?, ?, ?)`);
+      INSERT INTO label_events (image_id, at, label_state, mask_sha256, defect_class, source, class_mask_sha256, restored_from)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertClassMask = db.prepare('INSERT INTO class_masks (sha256, width, height, areas) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     this.insertMask = db.prepare('INSERT INTO masks (sha256, width, height, area) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     this.updateLabel = db.prepare(`
-      UPDATE images SET label_state = ?, mask_sha256 = ?, defect_class = ?, label_updated_at = ? WHERE id = ?`);
-    this.selectById = db.prepare('SELECT * FROM images WHERE id = ?');
+      UPDATE images SET label_state = ?, mask_sha256 = ?, defect_class = ?, label_updated_at = ?, class_mask_sha256 = ? WHERE id = ?`);
+    this.selectById = db.prepare(
+      'SELECT *, (SELECT max(id) FROM label_events e WHERE e.image_id = images.id) AS label_event_id FROM images WHERE id = ?',
+    );
     this.selectIdBySha = db.prepare('SELECT id FROM images WHERE sha256 = ?');
   }
 
@@ -120,6 +146,7 @@ export class ImageRepository {
         if (mask) this.insertMask.run(mask.sha256, mask.width, mask.height, mask.area);
         const maskSha256 = mask?.sha256 ?? null;
         const defectClass = label.defectClass ?? null;
+        if (defectClass) this.classes.ensure(defectClass);
         const result = this.insertImage.run({
           ...image,
           labelState: label.labelState,
@@ -130,14 +157,14 @@ export class ImageRepository {
         });
         if (result.changes === 0) continue;
         inserted++;
-        this.insertEvent.run(result.lastInsertRowid, at, label.labelState, maskSha256, defectClass, 'import');
+        this.insertEvent.run(result.lastInsertRowid, at, label.labelState, maskSha256, defectClass, 'import', null, null);
       }
     }).immediate();
     return { inserted, duplicates: items.length - inserted };
   }
 
   /** Changes one image's label (and mask) and records the change in its history, in one transaction. */
-  setLabel(imageId: number, label: Label, source: LabelSource, mask?: StoredMask): ImageRecord {
+  setLabel(imageId: number, label: Label, source: LabelSource, mask?: StoredMask, extras: LabelExtras = {}): ImageRecord {
     return this.db.transaction(() => {
       const current = this.get(imageId);
       if (!current) throw new InputError('image-not-found', `there is no image with id ${imageId} in this project`);
@@ -148,14 +175,26 @@ export class ImageRepository {
           `the mask is ${mask.width}×${mask.height} but image ${imageId} is ${current.width}×${current.height}; draw the mask on the image itself`,
         );
       }
+      const { classMask, restoredFrom } = extras;
+      if (classMask && !mask) throw new InputError('class-mask-needs-mask', 'an indexed mask needs its binary union beside it');
       if (mask) this.insertMask.run(mask.sha256, mask.width, mask.height, mask.area);
+      if (classMask) this.insertClassMask.run(classMask.sha256, classMask.width, classMask.height, JSON.stringify(classMask.areas));
       const at = new Date().toISOString();
       const maskSha256 = mask?.sha256 ?? null;
+      const classMaskSha256 = classMask?.sha256 ?? null;
       const defectClass = label.defectClass ?? null;
-      this.updateLabel.run(label.labelState, maskSha256, defectClass, at, imageId);
-      this.insertEvent.run(imageId, at, label.labelState, maskSha256, defectClass, source);
+      if (defectClass) this.classes.ensure(defectClass);
+      this.updateLabel.run(label.labelState, maskSha256, defectClass, at, classMaskSha256, imageId);
+      this.insertEvent.run(imageId, at, label.labelState, maskSha256, defectClass, source, classMaskSha256, restoredFrom ?? null);
       return this.get(imageId)!;
     }).immediate();
+  }
+
+  classMask(sha256: string): StoredClassMask | undefined {
+    const row = this.db.prepare('SELECT sha256, width, height, areas FROM class_masks WHERE sha256 = ?').get(sha256) as
+      | { sha256: string; width: number; height: number; areas: string }
+      | undefined;
+    return row && { ...row, areas: JSON.parse(row.areas) as Record<number, number> };
   }
 
   mask(sha256: string): StoredMask | undefined {
@@ -198,16 +237,13 @@ export class ImageRepository {
   history(imageId: number): LabelEvent[] {
     const rows = this.db
       .prepare('SELECT * FROM label_events WHERE image_id = ? ORDER BY id')
-      .all(imageId) as { id: number; image_id: number; at: string; label_state: LabelState; mask_sha256: string | null; defect_class: string | null; source: LabelSource }[];
-    return rows.map((r) => ({
-      id: r.id,
-      imageId: r.image_id,
-      at: r.at,
-      labelState: r.label_state,
-      maskSha256: r.mask_sha256,
-      defectClass: r.defect_class,
-      source: r.source,
-    }));
+      .all(imageId) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  event(eventId: number): LabelEvent | undefined {
+    const row = this.db.prepare('SELECT * FROM label_events WHERE id = ?').get(eventId) as EventRow | undefined;
+    return row && toEvent(row);
   }
 
   list(filter: ImageFilter = {}, page: { offset?: number; limit?: number } = {}): ImageRecord[] {
@@ -234,6 +270,32 @@ export class ImageRepository {
 
 function folderOf(sourcePath: string): string {
   return sourcePath.split(/[\\/]/).slice(-3, -1).join('/');
+}
+
+interface EventRow {
+  id: number;
+  image_id: number;
+  at: string;
+  label_state: LabelState;
+  mask_sha256: string | null;
+  defect_class: string | null;
+  source: LabelSource;
+  class_mask_sha256: string | null;
+  restored_from: number | null;
+}
+
+function toEvent(r: EventRow): LabelEvent {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    at: r.at,
+    labelState: r.label_state,
+    maskSha256: r.mask_sha256,
+    defectClass: r.defect_class,
+    source: r.source,
+    classMaskSha256: r.class_mask_sha256,
+    restoredFrom: r.restored_from,
+  };
 }
 
 function checkLabel(label: Label, mask: StoredMask | undefined): void {

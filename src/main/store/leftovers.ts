@@ -64,11 +64,17 @@ export async function partialFiles(layout: ProjectLayout, all = false): Promise<
   return found;
 }
 
+/** Every file of the mask store a row names: binary masks, and indexed (class per pixel) masks from schema 3 on. */
+export function maskFilesQuery(db: Catalog): string {
+  const indexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'class_masks'").get();
+  return indexed ? 'SELECT sha256 FROM masks UNION SELECT sha256 FROM class_masks ORDER BY 1' : 'SELECT sha256 FROM masks ORDER BY 1';
+}
+
 /** Blob files in the image and mask stores that no catalog row names (older than a minute unless `all`). */
 export async function orphanBlobs(layout: ProjectLayout, db: Catalog, all = false): Promise<Leftover[]> {
   const known = {
     [layout.images]: new Set(db.prepare('SELECT sha256 FROM images').pluck().all() as string[]),
-    [layout.masks]: new Set(db.prepare('SELECT sha256 FROM masks').pluck().all() as string[]),
+    [layout.masks]: new Set(db.prepare(maskFilesQuery(db)).pluck().all() as string[]),
   };
   const found: Leftover[] = [];
   const now = Date.now();

@@ -79,6 +79,39 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    description: 'defect classes table, indexed (class per pixel) masks, restores in the label history',
+    sql: `
+      -- The project's defect classes. The id is the pixel value in an indexed mask, so it fits one byte.
+      CREATE TABLE defect_classes (
+        id         INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 255),
+        name       TEXT NOT NULL UNIQUE,
+        color      TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO defect_classes (name, color, created_at)
+        SELECT name, '', strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM (
+          SELECT defect_class AS name FROM images WHERE defect_class IS NOT NULL
+          UNION SELECT defect_class FROM label_events WHERE defect_class IS NOT NULL
+        ) ORDER BY name;
+      UPDATE defect_classes SET color = CASE (id - 1) % 10 WHEN 0 THEN '#e53935' WHEN 1 THEN '#fb8c00' WHEN 2 THEN '#d81b60' WHEN 3 THEN '#8e24aa' WHEN 4 THEN '#1e88e5' WHEN 5 THEN '#00acc1' WHEN 6 THEN '#43a047' WHEN 7 THEN '#fdd835' WHEN 8 THEN '#6d4c41' WHEN 9 THEN '#3949ab' END;
+
+      -- Indexed masks: 8-bit grey PNGs whose pixel value is a defect class id (0 = no defect). The binary mask in
+      -- masks stays the union that training reads. A mask from before this migration has no indexed mask: it is
+      -- derived exactly from its binary mask and the image's class, so nothing needs rewriting.
+      CREATE TABLE class_masks (
+        sha256 TEXT PRIMARY KEY,
+        width  INTEGER NOT NULL CHECK (width > 0),
+        height INTEGER NOT NULL CHECK (height > 0),
+        -- JSON object: class id → number of its pixels
+        areas  TEXT NOT NULL
+      ) STRICT;
+      ALTER TABLE images ADD COLUMN class_mask_sha256 TEXT REFERENCES class_masks (sha256);
+      ALTER TABLE label_events ADD COLUMN class_mask_sha256 TEXT REFERENCES class_masks (sha256);
+      ALTER TABLE label_events ADD COLUMN restored_from INTEGER REFERENCES label_events (id);
+    `,
+  },
+  {
     version: 5,
     description: 'import runs record the process that runs them, so a run left "running" by a killed process is recognized',
     sql: `

@@ -10,6 +10,7 @@ import { makeFolders, removeFolders } from '../util/folders.js';
 import { encodeBinaryMask } from '../images/mask.js';
 import { BlobStore } from './blobStore.js';
 import { openCatalog, type Catalog } from './catalog.js';
+import { ClassRepository } from './classRepository.js';
 import { importMayBeRunning, interruptedRuns, markInterrupted, orphanBlobs, partialFiles } from './leftovers.js';
 import { ImageRepository, type Label, type StoredMask } from './imageRepository.js';
 import { CATALOG_FILE, projectLayout, type ProjectLayout } from './projectLayout.js';
@@ -30,6 +31,7 @@ function projectName(given: string | undefined, root: string): string {
 
 export class Project {
   readonly images: ImageRepository;
+  readonly classes: ClassRepository;
   readonly imageFiles: BlobStore;
   readonly maskFiles: BlobStore;
 
@@ -37,7 +39,8 @@ export class Project {
     readonly layout: ProjectLayout,
     readonly db: Catalog,
   ) {
-    this.images = new ImageRepository(db);
+    this.classes = new ClassRepository(db);
+    this.images = new ImageRepository(db, this.classes);
     this.imageFiles = new BlobStore(layout.images);
     this.maskFiles = new BlobStore(layout.masks);
   }
@@ -140,6 +143,11 @@ export class Project {
 
   maskPath(image: Pick<ImageRecord, 'maskSha256'>): string | null {
     return image.maskSha256 ? this.maskFiles.pathFor(image.maskSha256, 'png') : null;
+  }
+
+  /** The indexed mask (class id per pixel) of one stored version; the same store as the binary masks. */
+  classMaskPath(sha256: string): string {
+    return this.maskFiles.pathFor(sha256, 'png');
   }
 
   /** Stores a binary mask image (0/255 PNG) and returns its catalog entry; the file lands before any row names it. */

@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
+import { KindBadge } from '../studio/panels/KindBadge';
 
 export const CELL = 168;
 
@@ -67,6 +68,7 @@ export function ThumbnailGrid(props: {
                   data-image-id={image.id}
                   data-label={image.labelState}
                   data-picked={isPicked || undefined}
+                  data-kind={image.labelState === 'anomalous' ? (image.hasMask ? 'full' : 'weak') : image.labelState}
                   title={`${image.folder}/${image.name}\n${image.split}${image.splitPinned ? ' (pinned)' : ''} · ${image.labelState === 'anomalous' ? `anomalous: ${image.defectClass ?? 'no class'}` : image.labelState}${image.hasMask ? ' · mask' : ''}`}
                   onClick={(e) => onSelect(index, { range: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
                   onDoubleClick={() => onOpen(index)}
@@ -94,6 +96,7 @@ export function ThumbnailGrid(props: {
                   {isPicked && (
                     <Box sx={{ position: 'absolute', top: 4, left: 4, width: 18, height: 18, borderRadius: '50%', bgcolor: '#ff9800', color: '#000', fontSize: 12, textAlign: 'center', lineHeight: '18px' }}>✓</Box>
                   )}
+                  <KindBadge image={image} />
                   <Typography
                     variant="caption"
                     sx={{ position: 'absolute', left: 0, right: 0, bottom: 0, px: 0.5, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}

@@ -9,8 +9,13 @@ import { api } from '../api/transport';
 import { focusTakesKey } from '../commands/focus';
 import { findCommand, keyName } from '../commands/registry';
 import { WORKSPACE_COMMANDS, type WorkspaceActions } from '../commands/workspaceCommands';
-import { Viewer, type ViewerHandle } from '../viewer/Viewer';
-import { Counters } from './Counters';
+import { DropMaskDialog } from '../studio/panels/DropMaskDialog';
+import { LabelKindPanel } from '../studio/panels/LabelKindPanel';
+import { LabelsDialog } from '../studio/panels/LabelsDialog';
+import { labelSession } from '../studio/session/labelSession';
+import { useLabelSession } from '../studio/session/useLabelSession';
+import { Studio } from '../studio/Studio';
+import type { ViewerHandle } from '../viewer/Viewer';
 import { Filters } from './Filters';
 import { HealthPanel } from './HealthPanel';
 import { ImportDialog } from './ImportDialog';
@@ -28,6 +33,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [selected, setSelected] = useState(-1);
   const [viewerOpen, setViewerOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
+  const [labelsOpen, setLabelsOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [healthOpen, setHealthOpen] = useState(false);
   const columns = useRef(1);
@@ -96,21 +102,24 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   // an import that finishes brings new images into the grid
   useEffect(() => api.on('import.finished', () => void load()), [load]);
 
+  // labels go through the label session: one undo step each, and a mask is never dropped without asking
   const label = useCallback(
     async (state: LabelState) => {
       if (targets.length === 0) return;
+      // one image goes through the label session (one undo step, and a mask is never dropped without asking);
+      // several at once go in one call, which refuses to drop masks
+      if (targets.length === 1) return labelSession.setLabel(targets[0]!, state);
       const ids = new Set(targets.map((t) => t.id));
-      setItems((list) => list.map((it) => (ids.has(it.id) ? { ...it, labelState: state, defectClass: state === 'anomalous' ? it.defectClass : null, hasMask: state === 'anomalous' && it.hasMask, maskSha256: state === 'anomalous' ? it.maskSha256 : null } : it)));
       try {
-        if (targets.length === 1) await api.call('images.label', { id: targets[0]!.id, labelState: state });
-        else await api.call('images.labelMany', { ids: [...ids], labelState: state });
+        await api.call('images.labelMany', { ids: [...ids], labelState: state });
       } catch (e) {
-        setError(`The label was not saved: ${(e as Error).message}`);
-        void load();
+        setError(`The labels were not saved: ${(e as Error).message}`);
       }
+      void load();
     },
     [targets, load],
   );
+  useLabelSession({ setItems, onError: setError, gridKeys: !viewerOpen });
 
   const actions: WorkspaceActions = useMemo(
     () => ({
@@ -128,7 +137,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (importOpen || focusTakesKey(document.activeElement, event.key) || focusTakesKey(event.target as Element | null, event.key)) return;
+      if (importOpen || labelsOpen || focusTakesKey(document.activeElement, event.key) || focusTakesKey(event.target as Element | null, event.key)) return;
       const command = findCommand(WORKSPACE_COMMANDS, viewerOpen ? 'viewer' : 'grid', keyName(event));
       if (!command) return;
       event.preventDefault();
@@ -136,7 +145,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [actions, viewerOpen, importOpen]);
+  }, [actions, viewerOpen, importOpen, labelsOpen]);
 
   const current = items[selected];
   return (
@@ -153,6 +162,9 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>
+          <Button onClick={() => setLabelsOpen(true)} data-testid="open-labels">
+            Labels in/out
+          </Button>
           <Button onClick={() => setHealthOpen(true)} data-testid="open-health">Check project</Button>
           <Button onClick={onClose}>Close project</Button>
         </Toolbar>
@@ -161,7 +173,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
         <Box sx={{ width: 300, p: 2, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}>
           <Filters filter={filter} classes={classes} onChange={setFilter} sort={sort} onSort={setSort} />
           <Divider sx={{ my: 2 }} />
-          <Counters stats={project.stats} />
+          <LabelKindPanel stats={project.stats} />
           <Divider sx={{ my: 2 }} />
           <Typography variant="body2" color="text.secondary" data-testid="shown-count">
             {items.length} images shown{current ? ` — selected: ${current.folder}/${current.name}` : ''}
@@ -210,7 +222,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               </Typography>
             </Box>
           ) : viewerOpen && current ? (
-            <Viewer ref={viewer} image={current} index={selected} total={items.length} />
+            <Studio ref={viewer} image={current} index={selected} total={items.length} items={items} onSelect={setSelected} />
           ) : (
             <ThumbnailGrid
               items={items}
@@ -224,6 +236,8 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           )}
         </Box>
       </Box>
+      <DropMaskDialog />
+      <LabelsDialog open={labelsOpen} onClose={() => setLabelsOpen(false)} onImported={() => void load()} />
       <HealthPanel open={healthOpen} onClose={() => setHealthOpen(false)} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
