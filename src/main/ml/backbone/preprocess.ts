@@ -1,6 +1,7 @@
 // Image file → backbone input: decoded by sharp (8 or 16 bit, grey, RGB or RGBA), stretched to the model size
 // (no crop, no padding: a project's images share one framing, and maps map back to the whole image), grey
 // replicated to three channels, alpha dropped, then ImageNet-normalized into planar float32 RGB.
+import sharp from 'sharp';
 import { openImage, probeImage } from '../../images/decode.js';
 import type { ImageSize } from '../ssn/types.js';
 
@@ -18,7 +19,14 @@ export async function loadNormalizedImage(file: string, size: ImageSize, into?: 
   let channels: number;
   try {
     const info = await probeImage(file);
-    const image = await openImage(file, info.format);
+    let image = await openImage(file, info.format);
+    if (info.channels === 2 || info.channels === 4) {
+      // drop alpha before resizing: libvips resizes premultiplied, and unpremultiplying a low alpha shifts colours
+      const { data: flat, info: raw } = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const pixels = info.bitDepth === 16 ? new Uint16Array(flat.buffer, flat.byteOffset, flat.byteLength / 2) : flat;
+      image = sharp(pixels, { raw: { width: raw.width, height: raw.height, channels: raw.channels as 1 | 3 } });
+      if (raw.channels === 1) image = image.toColourspace(info.bitDepth === 16 ? 'grey16' : 'b-w');
+    }
     // 16-bit inputs: libvips' srgb conversion scales them to 8 bits; grey becomes three equal channels
     const out = await image.resize(width, height, { fit: 'fill', kernel: 'cubic' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     data = out.data;

@@ -17,6 +17,7 @@ import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } fr
 import { featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
+import { finishPrediction } from './postprocess.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
 
@@ -204,13 +205,14 @@ export async function scoreCached(plan: ModelPlan, values: ReadonlyMap<string, F
   const { session } = await createSession(graph.bytes, { providers: ['cpu'] });
   const g = plan.geometry;
   const shapes: Record<string, number[]> = { features: [1, g.channels, g.height, g.width], s8: [1, ...g.s8], s16: [1, ...g.s16] };
-  const scores: { score: number; mapMax: number; map: Float32Array }[] = [];
+  const scores: { clsScore: number; score: number; mapMax: number; map: Float32Array; logits: Float32Array }[] = [];
   try {
     for (const f of features) {
       const feeds = Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, new ort.Tensor('float32', data, shapes[name]!)]));
       const out = await session.run(feeds);
-      const map = Float32Array.from(out.map!.data as Float32Array);
-      scores.push({ score: (out.score!.data as Float32Array)[0]!, mapMax: 1 / (1 + Math.exp(-Math.max(...map))), map });
+      const logits = Float32Array.from(out.map!.data as Float32Array);
+      const finished = finishPrediction(plan.config, (out.score!.data as Float32Array)[0]!, logits, g.height, g.width);
+      scores.push({ clsScore: (out.score!.data as Float32Array)[0]!, ...finished, logits });
     }
   } finally {
     await session.release();
@@ -220,8 +222,7 @@ export async function scoreCached(plan: ModelPlan, values: ReadonlyMap<string, F
 
 async function validate(plan: ModelPlan, values: Map<string, Float32Array>, validation: PreparedRun['validation']): Promise<Record<string, number>> {
   const scores = await scoreCached(plan, values, validation.map((v) => v.features));
-  const w = plan.config.mapScoreWeight;
-  const blended = scores.map((s) => (1 - w) * s.score + w * s.mapMax);
+  const blended = scores.map((s) => s.score);
   const normal = blended.filter((_, i) => validation[i]!.label === 'normal');
   const result: Record<string, number> = {
     meanNormalScore: normal.length ? normal.reduce((a, b) => a + b, 0) / normal.length : NaN,
