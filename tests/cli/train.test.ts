@@ -106,6 +106,25 @@ describe.runIf(datasetsAvailable())('dwb train, eval, predict, models', () => {
     p.close();
   });
 
+  it('cancels on Ctrl-C with its checkpoint kept, and says how to resume', async () => {
+    const dir = await tempDir();
+    const project = await bottleProject(dir);
+    const child = spawn(process.execPath, [DWB, 'train', '--project', project, ...TINY, '--epochs', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitFor(() => /training epoch 2\/200/.test(stderr), 60_000);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/training cancelled; its checkpoint is kept \(run [\w-]+\): run the same command again to resume/);
+    const p = await Project.open(project);
+    const [run] = p.runs.list();
+    expect(run).toMatchObject({ status: 'cancelled', versionId: null });
+    expect(existsSync(path.join(project, 'runs', run!.id, 'checkpoint.ckpt'))).toBe(true);
+    expect(p.models.list()).toEqual([]);
+    p.close();
+  });
+
   it('resumes a run killed with SIGKILL when the same command runs again; it ends as an uninterrupted run does, with one version', async () => {
     const dir = await tempDir();
     const project = await bottleProject(dir);

@@ -185,6 +185,9 @@ export class TrainingService {
         failedEarly(error!);
         if (job.runId === null) return;
         const cancelled = error instanceof CancelledError;
+        // a worker that died (out of memory, a crash) could not record its run's end: record it here
+        const run = project.runs.get(job.runId);
+        if (run?.status === 'running' && project.db.open) project.runs.finish(job.runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : error!.message);
         this.emit('training.finished', { runId: job.runId, status: cancelled ? 'cancelled' : 'failed', versionId: null, error: cancelled ? null : error!.message });
       });
     return { runId: await runIdKnown };
