@@ -7,6 +7,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { runImport } from '../../src/main/import/importer.js';
+import { planImport } from '../../src/main/import/sources.js';
 import { Project } from '../../src/main/store/project.js';
 import { TINY, writeBottleSubset } from '../helpers/bottleProject.js';
 import { dwb, onlyJson } from '../helpers/cli.js';
@@ -16,10 +18,10 @@ const tempDir = useTempDirs();
 
 async function bottleProject(dir: string): Promise<string> {
   const source = await writeBottleSubset(path.join(dir, 'src'));
-  const project = path.join(dir, 'project');
-  expect((await dwb(['init', project])).code).toBe(0);
-  expect((await dwb(['import', source, '--project', project])).code).toBe(0);
-  return project;
+  const project = await Project.create(path.join(dir, 'project'));
+  await runImport(project, await planImport(source, 'mvtec'));
+  project.close();
+  return project.layout.root;
 }
 
 function expectOneLineError(result: { code: number | null; stdout: string; stderr: string }, pattern: RegExp) {
@@ -128,7 +130,7 @@ describe.runIf(datasetsAvailable())('dwb train, eval, predict, models', () => {
   it('resumes a run killed with SIGKILL when the same command runs again; it ends as an uninterrupted run does, with one version', async () => {
     const dir = await tempDir();
     const project = await bottleProject(dir);
-    const args = ['train', '--project', project, ...TINY, '--epochs', '40', '--json'];
+    const args = ['train', '--project', project, ...TINY, '--epochs', '20', '--json'];
     const child = spawn(process.execPath, [DWB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -152,10 +154,10 @@ describe.runIf(datasetsAvailable())('dwb train, eval, predict, models', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`resuming training run ${run!.id} \\(interrupted\\) from its last checkpoint`));
     const resumed = onlyJson(again);
-    expect(resumed).toMatchObject({ runId: run!.id, version: 1, resumed: true, epochs: 40 });
+    expect(resumed).toMatchObject({ runId: run!.id, version: 1, resumed: true, epochs: 20 });
 
     const other = await bottleProject(path.join(dir, 'uninterrupted'));
-    const straight = onlyJson(await dwb(['train', '--project', other, ...TINY, '--epochs', '40', '--json']));
+    const straight = onlyJson(await dwb(['train', '--project', other, ...TINY, '--epochs', '20', '--json']));
     const after = await Project.open(project);
     const reference = await Project.open(other);
     try {
