@@ -23,6 +23,7 @@ import type { Handlers } from './dispatch.js';
 import { labelHandlers } from './labelHandlers.js';
 import { RecentProjects } from './recentProjects.js';
 import { selectionHandlers } from './selectionHandlers.js';
+import { TrainingService } from './training.js';
 
 const VERSION = '0.1.0';
 
@@ -45,6 +46,10 @@ export class Workbench {
   private readonly jobs = new Map<string, ImportJob>();
   private readonly finished = new Map<string, ImportJobState>();
   private readonly events = new EventEmitter();
+  private readonly training = new TrainingService(
+    () => this.current(),
+    (event, payload) => this.emit(event, payload),
+  );
 
   constructor(
     readonly shell: AppInfo['shell'],
@@ -114,6 +119,7 @@ export class Workbench {
   async close(): Promise<void> {
     for (const job of this.jobs.values()) job.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
+    await this.training.stop();
     this.project?.close();
     this.project = null;
   }
@@ -194,6 +200,7 @@ export class Workbench {
       const options = { ...(title ? { title } : {}), ...(defaultPath ? { defaultPath: resolveUserPath(defaultPath) } : {}) };
       return { path: await this.native.pickFolder(options) };
     },
+    ...this.training.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {

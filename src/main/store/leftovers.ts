@@ -53,7 +53,8 @@ export async function partialFiles(layout: ProjectLayout, all = false): Promise<
     if (!info?.isFile()) return;
     if (all || writerGone(name) || now - info.mtimeMs > STALE_MS) found.push({ path: file, kind: 'partial-file' });
   };
-  for (const store of [layout.images, layout.masks]) {
+  // the model and map stores write through the same blob store: their parts are leftovers alike
+  for (const store of [layout.images, layout.masks, layout.models, layout.maps]) {
     const incoming = path.join(store, '.incoming');
     for (const name of await entries(incoming)) await consider(path.join(incoming, name));
   }
@@ -78,7 +79,8 @@ export async function orphanBlobs(layout: ProjectLayout, db: Catalog, all = fals
   };
   const found: Leftover[] = [];
   const now = Date.now();
-  for (const store of [layout.images, layout.masks]) {
+  // the model and map stores write through the same blob store: their parts are leftovers alike
+  for (const store of [layout.images, layout.masks, layout.models, layout.maps]) {
     for (const shard of await entries(store)) {
       if (!/^[0-9a-f]{2}$/.test(shard)) continue;
       for (const name of await entries(path.join(store, shard))) {

@@ -13,9 +13,11 @@ import { openCatalog, type Catalog } from './catalog.js';
 import { ClassRepository } from './classRepository.js';
 import { importMayBeRunning, interruptedRuns, markInterrupted, orphanBlobs, partialFiles } from './leftovers.js';
 import { ImageRepository, type Label, type StoredMask } from './imageRepository.js';
+import { ModelVersions } from './modelVersions.js';
 import { CATALOG_FILE, projectLayout, type ProjectLayout } from './projectLayout.js';
 import { readSettings, writeSettings, type ProjectSettings } from './settings.js';
 import { projectStats } from './stats.js';
+import { TrainingRuns } from './trainingRuns.js';
 
 export const FILE_EXTENSION: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', bmp: 'bmp', tiff: 'tif' };
 const STORE_FOLDERS = new Set(['images', 'masks', 'thumbnails']);
@@ -34,6 +36,9 @@ export class Project {
   readonly classes: ClassRepository;
   readonly imageFiles: BlobStore;
   readonly maskFiles: BlobStore;
+  /** Trained model versions, their files and evaluations. */
+  readonly models: ModelVersions;
+  readonly runs: TrainingRuns;
 
   private constructor(
     readonly layout: ProjectLayout,
@@ -43,6 +48,8 @@ export class Project {
     this.images = new ImageRepository(db, this.classes);
     this.imageFiles = new BlobStore(layout.images);
     this.maskFiles = new BlobStore(layout.masks);
+    this.models = new ModelVersions(db, new BlobStore(layout.models), new BlobStore(layout.maps));
+    this.runs = new TrainingRuns(db);
   }
 
   /**
