@@ -89,7 +89,7 @@ describe.runIf(datasetsAvailable())('model service', () => {
       const [listed] = await call(workbench, 'models.list', {});
       expect(listed).toMatchObject({ id: versionId, preset: 'fast', epochs: 40, seed: 3, active: false, testMetrics: { image_auroc: expect.any(Number) } });
       const detail = await call(workbench, 'models.get', { version: versionId });
-      expect(detail).toMatchObject({ runId, featureScale: expect.any(Number), config: { featureStride: 8, projectedChannels: 256 } });
+      expect(detail).toMatchObject({ runId, featureScale: expect.any(Number), config: { featureStride: 8, projectedChannels: 128 } });
       expect(detail.evaluations.map((e) => e.split).sort()).toEqual(['test', 'val']);
 
       const evaluation = (await call(workbench, 'models.evaluation', { version: versionId }))!;
