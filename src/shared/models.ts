@@ -76,6 +76,8 @@ export interface EvaluationMetrics {
   pixel_f1max: number | null;
   /** Image threshold at F1-max (on this split's scores): informative only, thresholds come from validation. */
   f1max_threshold: number | null;
+  /** 99th percentile of the normal images' scores: the threshold used when there are no anomalous images to fit one. */
+  normal_q99: number | null;
 }
 
 export interface EvaluationSummary {
@@ -143,6 +145,8 @@ export interface TrainingProgressEvent {
   etaSeconds: number | null;
   provider: string;
   validation?: Record<string, number>;
+  /** While evaluating: the split being scored (step/steps count its images). */
+  split?: Split;
 }
 
 export type TrainingRunStatus = 'running' | 'cancelled' | 'failed' | 'completed' | 'interrupted';

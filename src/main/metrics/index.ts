@@ -30,6 +30,28 @@
 //   regionThresholds), profile}; regionOverlap(record, t) gives the overlap at any later threshold (exact up to
 //   K + 1 pixels, else within 1/(2K) + 1/area); describeRegions(map, mask, w, h, options) for one stored map.
 //   connectedComponents(mask, w, h) → { labels, count, areas }.
+//
+// Thresholds for the line (issue 12), pure:
+//   deriveImageThresholds(goodScores, badScores, { maxMissRate, maxFalseRejectRate }, { resamples: 1000, seed: 1,
+//                         confidence: 0.95, defectRate? }) → ImageThresholds
+//     { lower, upper, basis: 'good-and-bad' | 'normal-only', good / bad / overall: { pass, review, reject } each
+//       { rate, low, high, count, of }, goodImages, badImages, notes: plain sentences for the UI }
+//     pass when score < lower, reject when score ≥ upper, review between. upper: the lowest threshold rejecting at
+//     most ⌊maxFalseRejectRate·G⌋ good images; lower: the highest passing at most ⌊maxMissRate·B⌋ bad ones; each in
+//     the middle of the gap it falls in, as a float32 (what the exported graph compares). lower > upper collapses
+//     to one threshold. No bad images: basis 'normal-only', lower = upper from the good scores, and a note saying
+//     so; a target < 1 never rejects every good image. Intervals: seeded bootstrap, thresholds re-derived on each
+//     resample and measured on the whole validation set.
+//   derivePixelThreshold(validationAccumulator, { normalQuantile: 0.999 }) → { threshold, basis: 'pixel-f1max' |
+//     'normal-quantile', f1?, note }
+//
+// Drift (issue 12 item 5):
+//   checkDrift(validationGoodScores, recentPassedScores, { alpha: 0.01, minRecent: 30, below: passThreshold })
+//     → { statistic (KS D), pValue, method, warn, enoughData, signedGap (> 0: recent higher), medianShift, message }
+//   ksTwoSample(a, b), kolmogorovSurvival(λ). Pass `below` = the lower threshold when the window holds only passed
+//   parts, so the reference is cut the same way. alpha is per check: test non-overlapping windows.
+//
+// Randomness: every seeded step uses seededRandom from src/main/util/random.ts (mulberry32).
 export * from './imageMetrics.js';
 export * from './connectedComponents.js';
 export * from './regions.js';

@@ -24,7 +24,7 @@ export interface LineTargets {
 }
 
 export interface ThresholdOptions {
-  /** Bootstrap resamples (default 1000). */
+  /** Bootstrap resamples (default 1000; 0 gives no intervals: low and high NaN). */
   resamples?: number;
   /** Seed of the resampling (default 1): the same inputs and seed give the same intervals. */
   seed?: number;
@@ -91,7 +91,8 @@ interface Placement {
 /** The thresholds for sorted good and bad scores (bad may be empty). */
 function place(good: Float64Array, bad: Float64Array, targets: LineTargets): Placement {
   const G = good.length;
-  const allowedRejects = Math.floor(targets.maxFalseRejectRate * G + 1e-9);
+  // at most G − 1: the best good image always passes (targets are < 1; the clamp guards the rounding epsilon)
+  const allowedRejects = Math.min(G - 1, Math.floor(targets.maxFalseRejectRate * G + 1e-9));
   const mustPass = good[G - 1 - allowedRejects]!;
   const above = Math.min(
     good[countAtOrBelow(good, mustPass)] ?? Infinity,
@@ -99,7 +100,7 @@ function place(good: Float64Array, bad: Float64Array, targets: LineTargets): Pla
   );
   const upper = float32Between(mustPass, above);
   if (bad.length === 0) return { lower: upper, upper };
-  const allowedMisses = Math.floor(targets.maxMissRate * bad.length + 1e-9);
+  const allowedMisses = Math.min(bad.length - 1, Math.floor(targets.maxMissRate * bad.length + 1e-9));
   const mustNotPass = bad[allowedMisses]!;
   const goodBelow = countBelow(good, mustNotPass);
   const badBelow = countBelow(bad, mustNotPass);
