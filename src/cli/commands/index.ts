@@ -3,12 +3,14 @@ import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
+import { thresholdsCommand } from './thresholds.js';
 import { trainCommand } from './train.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -19,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   evalCommand,
   predictCommand,
   modelsCommand,
+  thresholdsCommand,
+  exportCommand,
   demoCommand,
   serveCommand,
   benchCommand,
