@@ -1,12 +1,14 @@
 import { benchTrainingStep, measureFmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
+import { benchDeploy } from '../../bench/deployBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
+import { benchRetrain } from '../../bench/retrainBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid', 'trainer'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'trainer', 'deploy', 'retrain'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step), and a full SuperSimpleNet-sized one. */
@@ -45,9 +47,46 @@ export const benchCommand: Command = {
     if (section === undefined || section === 'grid') results.grid = await gridSection(values, ctx);
     // minutes per dataset: run only when asked by name
     if (section === 'trainer') results.trainer = await trainerSection(values, ctx);
+    if (section === 'deploy') results.deploy = await deploySection(values, ctx);
+    if (section === 'retrain') results.retrain = await retrainSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
+
+async function deploySection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError('--epochs must be a positive whole number');
+  const result = await benchDeploy(
+    {
+      datasets: DEFAULT_DATASETS(),
+      backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
+      ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
+      ...(epochs !== undefined ? { epochs } : {}),
+    },
+    (line) => ctx.err(`${line}\n`),
+  );
+  if (!values.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+async function retrainSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError('--epochs must be a positive whole number');
+  const images = values.images === undefined ? undefined : Number(values.images);
+  if (images !== undefined && (!Number.isInteger(images) || images < 2)) throw new UsageError('--images (shifted normal images to retrain on) must be a whole number ≥ 2');
+  const result = await benchRetrain(
+    {
+      datasets: DEFAULT_DATASETS(),
+      backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
+      ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
+      ...(epochs !== undefined ? { epochs } : {}),
+      ...(images !== undefined ? { newImages: images } : {}),
+    },
+    (line) => ctx.err(`${line}\n`),
+  );
+  if (!values.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
 
 async function trainerSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<TrainerBenchResult> {
   if (values['ladder-only'] && values['no-ladder']) throw new UsageError('--ladder-only and --no-ladder exclude each other; give one');
