@@ -14,6 +14,7 @@ import { planImport } from '../import/sources.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
 import { RecentProjects } from './recentProjects.js';
+import { DeployService } from '../deploy/deployService.js';
 import { TrainingService } from './training.js';
 
 const VERSION = '0.1.0';
@@ -31,6 +32,7 @@ export class Workbench {
     () => this.current(),
     (event, payload) => this.emit(event, payload),
   );
+  private readonly deploy = new DeployService(() => this.current());
 
   constructor(
     readonly shell: AppInfo['shell'],
@@ -71,6 +73,7 @@ export class Workbench {
     for (const job of this.jobs.values()) job.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
     await this.training.stop();
+    await this.deploy.stop();
     this.project?.close();
     this.project = null;
   }
@@ -138,6 +141,7 @@ export class Workbench {
       return { cancelled: Boolean(job) };
     },
     ...this.training.handlers,
+    ...this.deploy.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {

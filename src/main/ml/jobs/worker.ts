@@ -4,6 +4,8 @@
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { CancelledError, WorkbenchError } from '../../../shared/errors.js';
+import { exportModelVersion } from '../../deploy/exportModel.js';
+import { deriveLineThresholds } from '../../deploy/thresholdsService.js';
 import { Project } from '../../store/project.js';
 import { evaluateVersion } from './evaluate.js';
 import { VersionPredictor } from './predict.js';
@@ -71,6 +73,10 @@ async function handle(request: WorkerRequest, signal: AbortSignal): Promise<Work
   }
   const project = await Project.open(request.projectRoot);
   try {
+    if (request.type === 'export') {
+      return await exportModelVersion(project, { ...(request.versionId !== undefined ? { versionId: request.versionId } : {}), out: request.out, ...(request.threads ? { threads: request.threads } : {}) });
+    }
+    if (request.type === 'thresholds') return await deriveLineThresholds(project, request.versionId, request.targets, { signal });
     if (request.type === 'evaluate') {
       const version = project.models.require(request.versionId);
       const providers = { providers: await providersFor(request, () => project.models.backbonePath(version.backboneSha256)) };
