@@ -30,6 +30,8 @@ export interface DeployBenchOptions {
   epochs?: number;
   seed?: number;
   driftWindow?: number;
+  /** Parity over a seeded sample of this many test images (default: the whole test split). */
+  parityImages?: number;
 }
 
 const DRIFT_TRIALS = 200;
@@ -94,7 +96,8 @@ export async function benchDeployDataset(dir: string, options: DeployBenchOption
     let onnxMs = 0;
     let labelDisagreements = 0;
     const testImages = project.images.list({ split: 'test' });
-    for (const [i, image] of testImages.entries()) {
+    const parityImages = options.parityImages ? shuffled(testImages, 3).slice(0, options.parityImages) : testImages;
+    for (const [i, image] of parityImages.entries()) {
       const file = project.imagePath(image);
       const expected = await predictor.predict({ path: file, sha256: image.sha256 });
       const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
@@ -110,8 +113,8 @@ export async function benchDeployDataset(dir: string, options: DeployBenchOption
       if (label !== workbenchLabel) labelDisagreements++;
     }
     await session.release();
-    const parity = { images: testImages.length, maxScoreDiff, maxMapDiff, labelDisagreements, onnxMsPerImage: onnxMs / Math.max(1, testImages.length - 1), fileBytes: exported.bytes };
-    log(`${name}: parity over ${testImages.length} test images: max |Δscore| ${maxScoreDiff.toExponential(2)}, max |Δmap| ${maxMapDiff.toExponential(2)}, ${parity.onnxMsPerImage.toFixed(1)} ms/image`);
+    const parity = { images: parityImages.length, of: testImages.length, maxScoreDiff, maxMapDiff, labelDisagreements, onnxMsPerImage: onnxMs / Math.max(1, parityImages.length - 1), fileBytes: exported.bytes };
+    log(`${name}: parity over ${parityImages.length} test images: max |Δscore| ${maxScoreDiff.toExponential(2)}, max |Δmap| ${maxMapDiff.toExponential(2)}, ${parity.onnxMsPerImage.toFixed(1)} ms/image`);
 
     // (3) drift: validation good scores vs fresh normal test images and a lighting-shifted copy of them
     const reference = await referenceScores(project, versionId);

@@ -62,6 +62,7 @@ async function deploySection(values: Record<string, string | boolean | undefined
       backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
       ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
       ...(epochs !== undefined ? { epochs } : {}),
+      ...(values.images !== undefined ? { parityImages: Number(values.images) } : {}),
     },
     (line) => ctx.err(`${line}\n`),
   );
