@@ -13,6 +13,7 @@ import { LineThresholdStore } from '../../src/main/deploy/lineThresholdStore.js'
 import { loadTrainedModel } from '../../src/main/ml/jobs/modelFiles.js';
 import { Predictor } from '../../src/main/ml/ssn/predictor.js';
 import type { Project } from '../../src/main/store/project.js';
+import { dwb, onlyJson } from '../helpers/cli.js';
 import { datasetsAvailable } from '../helpers/paths.js';
 import { BOTTLE, trainedProject } from './fixture.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,8 +26,9 @@ const QUIET: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3 };
 /** What a Node user on the line writes: set the defaults of the threshold inputs in the file's bytes. */
 function withThresholds(bytes: Uint8Array, values: Record<string, number>): Uint8Array {
   const model = onnxProto.onnx.ModelProto.decode(bytes);
-  for (const t of model.graph!.initializer) {
-    if (t.name in values) t.rawData = new Uint8Array(Float32Array.of(values[t.name]!).buffer);
+  for (const t of model.graph?.initializer ?? []) {
+    const value = t.name ? values[t.name] : undefined;
+    if (value !== undefined) t.rawData = new Uint8Array(Float32Array.of(value).buffer);
   }
   return onnxProto.onnx.ModelProto.encode(model).finish();
 }
@@ -55,7 +57,7 @@ run('export', () => {
     const result = await exportModelVersion(project, { versionId, out: path.join(dir, 'line/model.onnx'), golden: 4 });
     file = result.file;
     session = await ort.InferenceSession.create(file, QUIET);
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     await session?.release();
@@ -141,4 +143,22 @@ run('export', () => {
     expect(maxDiff(four.anomaly_map!.data as Float32Array, three.anomaly_map!.data as Float32Array)).toBe(0);
     expect(one.score!.data[0]).toBe(three.score!.data[0]);
   });
+
+  it('runs from the command line: dwb thresholds, dwb export, and dwb predict recording scores for the drift monitor', async () => {
+    const root = path.join(dir, 'project');
+    const derived = onlyJson(await dwb(['thresholds', '--project', root, '--miss', '1%', '--false-reject', '5%', '--json']));
+    expect(derived).toMatchObject({ versionId, basis: 'normal-only', targets: { maxMissRate: 0.01, maxFalseRejectRate: 0.05 } });
+    const exported = onlyJson(await dwb(['export', '--project', root, '--out', path.join(dir, 'cli/model.onnx'), '--golden', '2', '--json']));
+    expect(exported).toMatchObject({ versionId, thresholds: { review: derived.review, reject: derived.reject, derivedNow: false }, parity: { images: 2 } });
+    expect(exported.parity.maxMapDiff).toBeLessThanOrEqual(PARITY_TOLERANCE);
+    const bad = await dwb(['export', '--project', root, '--out', path.join(dir, 'cli/model.bin')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/must end in \.onnx/);
+    const predicted = onlyJson(await dwb(['predict', '--project', root, path.join(BOTTLE, 'test/good'), '--heatmaps', path.join(dir, 'heat'), '--json']));
+    expect(predicted.predictions).toHaveLength(20);
+    expect(predicted.predictions.every((p: { line_label: string }) => ['pass', 'review', 'reject'].includes(p.line_label))).toBe(true);
+    // a 2-image validation split is too small to judge drift, and the verdict says so instead of warning
+    expect(predicted.drift).toMatchObject({ enoughData: false, warn: false });
+    expect(project.db.prepare('SELECT count(*) FROM predictions WHERE version_id = ?').pluck().get(versionId)).toBe(20);
+  }, 400_000);
 });

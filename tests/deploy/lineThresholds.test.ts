@@ -25,7 +25,7 @@ run('line thresholds and drift', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dwb-thresholds-'));
     ({ project, versionId } = await trainedProject(dir));
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     project?.close();
