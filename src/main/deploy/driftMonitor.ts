@@ -4,6 +4,7 @@
 // scores above it. The alarm level: warn when p < alpha (default 0.01) over a window of the last `window` passed
 // parts (default 100, at least 30), so on a line that has not changed about 1 window in 100 raises a false alarm.
 import { checkDrift, type DriftCheck } from '../metrics/index.js';
+import { imageThreshold } from '../ml/jobs/threshold.js';
 import type { Project } from '../store/project.js';
 import { LineThresholdStore } from './lineThresholdStore.js';
 import { outcomeOf, scoreSplit, type Outcome } from './thresholdsService.js';
@@ -16,12 +17,23 @@ export interface RecordedPrediction {
   score: number;
 }
 
-/** Records scored images; returns the outcome each got at the version's line thresholds (pass when none are set). */
+/**
+ * The thresholds the line runs a version with: its line thresholds, or until they are derived the single threshold
+ * dwb predict labels with (pass below it, reject from it; no review band).
+ */
+export function lineThresholdsOf(project: Project, versionId: number): { review: number; reject: number } {
+  const stored = new LineThresholdStore(project.db).get(versionId);
+  if (stored) return stored;
+  const { value } = imageThreshold(project, versionId);
+  return { review: value, reject: value };
+}
+
+/** Records scored images; returns the outcome each got at the version's line thresholds. */
 export function recordPredictions(project: Project, versionId: number, predictions: readonly RecordedPrediction[]): Outcome[] {
-  const thresholds = new LineThresholdStore(project.db).get(versionId);
+  const thresholds = lineThresholdsOf(project, versionId);
   const insert = project.db.prepare('INSERT INTO predictions (version_id, predicted_at, path, score, label) VALUES (?, ?, ?, ?, ?)');
   const now = new Date().toISOString();
-  const outcomes = predictions.map((p) => (thresholds ? outcomeOf(p.score, thresholds) : 'pass'));
+  const outcomes = predictions.map((p) => outcomeOf(p.score, thresholds));
   project.db.transaction(() => predictions.forEach((p, i) => insert.run(versionId, now, p.path, p.score, outcomes[i]!)))();
   return outcomes;
 }
@@ -36,8 +48,8 @@ export async function referenceScores(project: Project, versionId: number): Prom
 export interface DriftStatus extends DriftCheck {
   versionId: number;
   window: number;
-  /** The pass threshold both sides were cut at (null: no line thresholds set, nothing cut). */
-  cutAt: number | null;
+  /** The pass threshold both sides were cut at. */
+  cutAt: number;
 }
 
 /** Drift of the last `window` passed parts against validation (given scores, or the recorded predictions). */
@@ -47,17 +59,16 @@ export async function driftStatus(
   options: { window?: number; alpha?: number; recent?: readonly number[]; reference?: readonly number[] } = {},
 ): Promise<DriftStatus> {
   const window = options.window ?? DRIFT_WINDOW;
-  const thresholds = new LineThresholdStore(project.db).get(versionId);
-  const cutAt = thresholds?.review ?? null;
+  const cutAt = lineThresholdsOf(project, versionId).review;
   const recent =
     options.recent ??
     (
       project.db
-        .prepare(`SELECT score FROM predictions WHERE version_id = ? ${cutAt === null ? '' : 'AND score < ?'} ORDER BY id DESC LIMIT ?`)
+        .prepare('SELECT score FROM predictions WHERE version_id = ? AND score < ? ORDER BY id DESC LIMIT ?')
         .pluck()
-        .all(...(cutAt === null ? [versionId, window] : [versionId, cutAt, window])) as number[]
+        .all(versionId, cutAt, window) as number[]
     ).reverse();
   const reference = options.reference ?? (await referenceScores(project, versionId));
-  const check = checkDrift(reference, recent, { alpha: options.alpha ?? DRIFT_ALPHA, ...(cutAt === null ? {} : { below: cutAt }) });
+  const check = checkDrift(reference, recent, { alpha: options.alpha ?? DRIFT_ALPHA, below: cutAt });
   return { ...check, versionId, window, cutAt };
 }

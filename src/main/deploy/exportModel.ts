@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import type { ImageFormat } from '../../shared/domain.js';
 import { InputError } from '../../shared/errors.js';
 import { openImage, probeImage } from '../images/decode.js';
 import { Backbone } from '../ml/backbone/backbone.js';
@@ -74,7 +75,7 @@ function goldenCandidates(project: Project, count: number) {
       `SELECT id, sha256, format, label_state AS labelState FROM images WHERE label_state IN ('normal', 'anomalous')
        ORDER BY CASE split WHEN 'test' THEN 0 WHEN 'val' THEN 1 ELSE 2 END, id`,
     )
-    .all() as { id: number; sha256: string; format: string; labelState: string }[];
+    .all() as { id: number; sha256: string; format: ImageFormat; labelState: string }[];
   const anomalous = rows.filter((r) => r.labelState === 'anomalous').slice(0, Math.floor(count / 2));
   const normal = rows.filter((r) => r.labelState === 'normal').slice(0, count - anomalous.length);
   return [...normal, ...anomalous];
@@ -154,7 +155,7 @@ export async function exportModelVersion(project: Project, options: ExportOption
   let maxMapDiff = 0;
   try {
     for (const [i, image] of goldenCandidates(project, options.golden ?? 4).entries()) {
-      const pixels = await decodeForLine(project.imagePath(image as never));
+      const pixels = await decodeForLine(project.imagePath(image));
       const name = `${String(i).padStart(2, '0')}-${image.labelState}.png`;
       const file = path.join(staging, name);
       await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 3 } }).png().toFile(file);
