@@ -35,7 +35,7 @@ export function addMapPostprocessing(g: GraphBuilder, logits: string, clsScore: 
     smooth = g.op('Conv', [padH, g.float(kernel, [1, 1, kernel.length, 1])]);
   }
   const map = g.op('Sigmoid', [smooth]);
-  const w = config.mapScoreWeight;
+  const w = config.mapScoreWeight ?? 0;
   if (w === 0) return { map, score: clsScore };
   const mapMax = g.op('Sigmoid', [g.op('Reshape', [g.op('ReduceMax', [smooth], { keepdims: 0 }), g.int64([1])])]);
   const score = g.op('Add', [g.op('Mul', [clsScore, g.float([1 - w], [1])]), g.op('Mul', [mapMax, g.float([w], [1])])]);
