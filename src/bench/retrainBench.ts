@@ -109,8 +109,13 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
     const newImages = sample(shiftedTrain, options.newImages ?? 20, seed + 11);
     const replay = sample(originalTrain, options.replay ?? 10, seed + 12);
     const retrainData = { train: [...newImages, ...replay], validation: [] };
-    const base = resolveConfig({ backbonePath: options.backbone, preset: 'fast', seed, ...(options.epochs ? { epochs: options.epochs } : {}) }, { provider: 'cpu' });
+    // only normal images train every model here: the preset's defaults for that case (the image score from the map)
+    const base = resolveConfig(
+      { backbonePath: options.backbone, preset: 'fast', seed, ...(options.epochs ? { epochs: options.epochs } : {}) },
+      { provider: 'cpu', trainImages: { normal: originalTrain.length, anomalous: 0 } },
+    );
     const warmEpochs = options.warmEpochs ?? Math.max(1, Math.round(base.epochs / 4));
+    log(`${name}: ${base.epochs} epochs from scratch, ${warmEpochs} warm-started; image score weight of the map ${base.mapScoreWeight}`);
     const train = async (label: string, data: { train: TrainingImage[]; validation: TrainingImage[] }, epochs: number, extra: { warmStart?: TrainedModel; keepFeatureScale?: boolean } = {}) => {
       const started = performance.now();
       const model = await trainDefectModel(data, { ...base, epochs }, { runDir: path.join(work, 'runs', label), cacheDir, ...extra });
