@@ -32,6 +32,7 @@ import {
   type TrainingProgressEvent,
   type TrainingRunInfo,
 } from './models.js';
+import type { DriftView, ExportResultView, LineThresholdsView } from './deploy.js';
 
 const pathSchema = z
   .string()
@@ -143,6 +144,19 @@ export const API = {
   'models.map': z.object({ evaluationId: z.number().int().positive(), imageId }).strict(),
   /** Scores one project image with a version (default: the active one, else the newest). */
   'models.predict': z.object({ imageId, version: versionId.optional() }).strict(),
+  /** The version's line thresholds (null until derived). */
+  'deploy.thresholds': z.object({ version: versionId }).strict(),
+  /** Derives pass/review/reject and pixel thresholds from validation for the line's targets, and stores them. */
+  'deploy.deriveThresholds': z
+    .object({ version: versionId, maxMissRate: z.number().min(0).lt(1), maxFalseRejectRate: z.number().min(0).lt(1) })
+    .strict(),
+  'deploy.editThresholds': z
+    .object({ version: versionId, review: z.number().min(0).max(1).optional(), reject: z.number().min(0).max(1).optional(), pixel: z.number().min(0).max(1).optional() })
+    .strict(),
+  /** Writes the version as one ONNX file (+ JSON metadata and golden images beside it). */
+  'deploy.export': z.object({ version: versionId.optional(), out: pathSchema }).strict(),
+  /** The drift monitor's verdict over the recent recorded predictions of a version. */
+  'deploy.drift': z.object({ version: versionId.optional() }).strict(),
 } as const;
 
 export type Channel = keyof typeof API;
@@ -250,6 +264,11 @@ export interface ApiResults {
   'models.evaluation': EvaluationDetail | null;
   'models.map': AnomalyMapImage;
   'models.predict': PredictionResult;
+  'deploy.thresholds': LineThresholdsView | null;
+  'deploy.deriveThresholds': LineThresholdsView;
+  'deploy.editThresholds': LineThresholdsView;
+  'deploy.export': ExportResultView;
+  'deploy.drift': DriftView;
 }
 
 export interface FolderListing {

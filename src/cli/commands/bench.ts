@@ -1,5 +1,7 @@
+import { benchDeploy } from '../../bench/deployBench.js';
 import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
+import { benchRetrain } from '../../bench/retrainBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { benchStudio } from '../../bench/studioBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
@@ -7,7 +9,7 @@ import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/run
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid', 'studio', 'trainer'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'studio', 'trainer', 'deploy', 'retrain'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step). */
@@ -32,6 +34,8 @@ export const benchCommand: Command = {
     'npm run bench -- engine --fma-isa avx2 --conv-formulations gemm,conv',
     'npm run bench -- trainer --json',
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
+    'npm run bench -- deploy --dataset mvtec_bottle --json',
+    'npm run bench -- retrain --dataset mvtec_bottle --epochs 10',
   ],
   options: {
     images: { type: 'string' },
@@ -57,6 +61,8 @@ export const benchCommand: Command = {
     if (section === undefined || section === 'studio') results.studio = await studioSection(values, ctx);
     // minutes per dataset: run only when asked by name
     if (section === 'trainer') results.trainer = await trainerSection(values, ctx);
+    if (section === 'deploy') results.deploy = await deploySection(values, ctx);
+    if (section === 'retrain') results.retrain = await retrainSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
@@ -72,6 +78,42 @@ async function studioSection(values: Record<string, string | boolean | undefined
     }
   }
   return cases;
+}
+
+async function deploySection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError('--epochs must be a positive whole number');
+  const result = await benchDeploy(
+    {
+      datasets: DEFAULT_DATASETS(),
+      backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
+      ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
+      ...(epochs !== undefined ? { epochs } : {}),
+      ...(values.images !== undefined ? { parityImages: Number(values.images) } : {}),
+    },
+    (line) => ctx.err(`${line}\n`),
+  );
+  if (!values.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+async function retrainSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError('--epochs must be a positive whole number');
+  const images = values.images === undefined ? undefined : Number(values.images);
+  if (images !== undefined && (!Number.isInteger(images) || images < 2)) throw new UsageError('--images (shifted normal images to retrain on) must be a whole number ≥ 2');
+  const result = await benchRetrain(
+    {
+      datasets: DEFAULT_DATASETS(),
+      backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
+      ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
+      ...(epochs !== undefined ? { epochs } : {}),
+      ...(images !== undefined ? { newImages: images } : {}),
+    },
+    (line) => ctx.err(`${line}\n`),
+  );
+  if (!values.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
 }
 
 async function trainerSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<TrainerBenchResult> {

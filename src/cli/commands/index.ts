@@ -4,6 +4,7 @@ import { benchCommand } from './bench.js';
 import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { exportLabelsCommand, importLabelsCommand } from './labels.js';
@@ -11,6 +12,7 @@ import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
+import { thresholdsCommand } from './thresholds.js';
 import { trainCommand } from './train.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -24,6 +26,8 @@ export const COMMANDS: readonly Command[] = [
   evalCommand,
   predictCommand,
   modelsCommand,
+  thresholdsCommand,
+  exportCommand,
   demoCommand,
   serveCommand,
   benchCommand,

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { driftStatus, recordPredictions, type DriftStatus } from '../../main/deploy/driftMonitor.js';
 import { MlWorker } from '../../main/ml/jobs/mlWorker.js';
 import type { PredictInput } from '../../main/ml/jobs/predict.js';
 import { Project } from '../../main/store/project.js';
@@ -63,17 +64,30 @@ export const predictCommand: Command = {
     try {
       const results = await worker.request({ type: 'predict', projectRoot: root, versionId, images }, { signal: ctx.signal });
       const first = results[0]!;
+      // the drift monitor: record every score, then compare the recent passed parts with validation
+      let drift: DriftStatus;
+      let outcomes: string[];
+      const monitored = await Project.open(root);
+      try {
+        outcomes = recordPredictions(monitored, versionId, results);
+        drift = await driftStatus(monitored, versionId);
+      } finally {
+        monitored.close();
+      }
+      if (drift.warn) ctx.err(`drift warning: ${drift.message}\n`);
       if (values.json) {
         printJson(ctx, {
           version: versionId,
           threshold: first.threshold,
           threshold_source: first.thresholdSource,
-          predictions: results.map((r) => ({ path: r.path, score: r.score, label: r.label, heatmap: r.heatmapPath, ms: r.ms })),
+          predictions: results.map((r, i) => ({ path: r.path, score: r.score, label: r.label, line_label: outcomes[i], heatmap: r.heatmapPath, ms: r.ms })),
+          drift,
         });
         return;
       }
       ctx.out(`model v${versionId}, threshold ${first.threshold.toFixed(4)} (${first.thresholdSource}); heat-maps in ${dir}\n`);
       for (const r of results) ctx.out(`${r.label.padEnd(9)} ${r.score.toFixed(4)}  ${r.path}\n`);
+      ctx.out(`drift: ${drift.message}\n`);
     } finally {
       await worker.close();
     }

@@ -23,6 +23,7 @@ import type { Handlers } from './dispatch.js';
 import { labelHandlers } from './labelHandlers.js';
 import { RecentProjects } from './recentProjects.js';
 import { selectionHandlers } from './selectionHandlers.js';
+import { DeployService } from '../deploy/deployService.js';
 import { TrainingService } from './training.js';
 
 const VERSION = '0.1.0';
@@ -50,6 +51,7 @@ export class Workbench {
     () => this.current(),
     (event, payload) => this.emit(event, payload),
   );
+  private readonly deploy = new DeployService(() => this.current());
 
   constructor(
     readonly shell: AppInfo['shell'],
@@ -120,6 +122,7 @@ export class Workbench {
     for (const job of this.jobs.values()) job.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
     await this.training.stop();
+    await this.deploy.stop();
     this.project?.close();
     this.project = null;
   }
@@ -201,6 +204,7 @@ export class Workbench {
       return { path: await this.native.pickFolder(options) };
     },
     ...this.training.handlers,
+    ...this.deploy.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {

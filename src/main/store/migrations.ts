@@ -210,6 +210,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE import_runs ADD COLUMN host TEXT;
     `,
   },
+  {
+    version: 6,
+    description: 'line thresholds per model version (editable), predictions recorded for the drift monitor',
+    sql: `
+      -- The line's thresholds of a model version: derived from validation for stated targets, editable later (a
+      -- version never changes, so they live beside it). \`derivation\` keeps what the derivation promised (rates,
+      -- bootstrap intervals, image counts, whether it stood on normal images only) as JSON.
+      CREATE TABLE line_thresholds (
+        version_id  INTEGER PRIMARY KEY REFERENCES model_versions (id) ON DELETE CASCADE,
+        review      REAL NOT NULL,
+        reject      REAL NOT NULL,
+        pixel       REAL NOT NULL,
+        basis       TEXT NOT NULL CHECK (basis IN ('good-and-bad', 'normal-only')),
+        targets     TEXT NOT NULL,
+        derivation  TEXT NOT NULL,
+        derived_at  TEXT NOT NULL,
+        edited_at   TEXT,
+        CHECK (review <= reject)
+      ) STRICT;
+
+      -- Every image scored by dwb predict (or a watched folder), in order, for the drift monitor.
+      CREATE TABLE predictions (
+        id           INTEGER PRIMARY KEY,
+        version_id   INTEGER NOT NULL REFERENCES model_versions (id) ON DELETE CASCADE,
+        predicted_at TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        score        REAL NOT NULL,
+        label        TEXT NOT NULL CHECK (label IN ('pass', 'review', 'reject'))
+      ) STRICT;
+      CREATE INDEX predictions_version ON predictions (version_id, id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

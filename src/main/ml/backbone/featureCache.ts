@@ -9,7 +9,7 @@ import path from 'node:path';
 
 const MAGIC = Buffer.from('DWBFEAT1', 'latin1');
 /** Bump when the meaning of cached features changes (preprocessing, pooling, projection). */
-export const FEATURE_FORMAT = 1;
+export const FEATURE_FORMAT = 2; // 2: images resized by the ONNX preprocessing nodes (ml/pipeline/imageInput.ts)
 
 export interface FeatureKey {
   imageSha256: string;

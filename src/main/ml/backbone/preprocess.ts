@@ -1,12 +1,11 @@
-// Image file → backbone input: decoded by sharp (8 or 16 bit, grey, RGB or RGBA), stretched to the model size
-// (no crop, no padding: a project's images share one framing, and maps map back to the whole image), grey
-// replicated to three channels, alpha dropped, then ImageNet-normalized into planar float32 RGB.
+// Image file → backbone input: decoded by sharp (8 or 16 bit, grey, RGB or RGBA) to 8-bit pixels at full size,
+// alpha dropped, then resized, stretched to the model size (no crop, no padding: a project's images share one
+// framing, and maps map back to the whole image), grey replicated and ImageNet-normalized by the ONNX nodes of
+// ml/pipeline/imageInput.ts: the very nodes the exported model starts with, so the line sees what the workbench saw.
 import sharp from 'sharp';
 import { openImage, probeImage } from '../../images/decode.js';
+import { preprocessPixels } from '../pipeline/imageInput.js';
 import type { ImageSize } from '../ssn/types.js';
-
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
 
 export class ImageInputError extends Error {
   override readonly name = 'ImageInputError';
@@ -14,9 +13,7 @@ export class ImageInputError extends Error {
 
 /** Writes the normalized [3, H, W] planes of `file` into `into` at `offset` (or a new array). */
 export async function loadNormalizedImage(file: string, size: ImageSize, into?: Float32Array, offset = 0): Promise<Float32Array> {
-  const { height, width } = size;
-  let data: Buffer;
-  let channels: number;
+  let decoded: { data: Buffer; height: number; width: number; channels: number };
   try {
     const info = await probeImage(file);
     let image = await openImage(file, info.format);
@@ -28,20 +25,14 @@ export async function loadNormalizedImage(file: string, size: ImageSize, into?: 
       if (raw.channels === 1) image = image.toColourspace(info.bitDepth === 16 ? 'grey16' : 'b-w');
     }
     // 16-bit inputs: libvips' srgb conversion scales them to 8 bits; grey becomes three equal channels
-    const out = await image.resize(width, height, { fit: 'fill', kernel: 'cubic' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    data = out.data;
-    channels = out.info.channels;
-    if (out.info.width !== width || out.info.height !== height || channels !== 3) throw new Error(`decoded to ${out.info.width}×${out.info.height}×${channels}`);
+    const out = await image.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (out.info.channels !== 3) throw new Error(`decoded to ${out.info.width}×${out.info.height}×${out.info.channels}`);
+    decoded = { data: out.data, height: out.info.height, width: out.info.width, channels: out.info.channels };
   } catch (error) {
     throw new ImageInputError(`cannot read ${file} as an image for the model: ${(error as Error).message}`);
   }
-  const plane = height * width;
-  const target = into ?? new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * STD[c]!);
-    const shift = MEAN[c]! / STD[c]!;
-    const base = offset + c * plane;
-    for (let i = 0; i < plane; i++) target[base + i] = data[i * 3 + c]! * scale - shift;
-  }
-  return target;
+  const planes = await preprocessPixels(decoded.data, decoded.height, decoded.width, decoded.channels, size);
+  if (!into) return planes;
+  into.set(planes, offset);
+  return into;
 }

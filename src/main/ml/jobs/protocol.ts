@@ -6,6 +6,9 @@ import type { ExecutionProvider } from '../engine/runtime.js';
 import type { EvaluationProgress } from './evaluate.js';
 import type { PredictedImage, PredictInput } from './predict.js';
 import type { RunOutcome, TrainingOptions } from './trainingRun.js';
+import type { ExportResult } from '../../deploy/exportModel.js';
+import type { LineThresholds } from '../../deploy/lineThresholdStore.js';
+import type { LineTargets } from '../../metrics/index.js';
 
 interface Common {
   id: number;
@@ -17,7 +20,9 @@ interface Common {
 export type WorkerRequest =
   | (Common & { type: 'train'; start: { options: TrainingOptions } | { runId: string }; evaluateTest?: boolean })
   | (Common & { type: 'evaluate'; versionId: number; split: Split })
-  | (Common & { type: 'predict'; versionId: number; images: PredictInput[] });
+  | (Common & { type: 'predict'; versionId: number; images: PredictInput[] })
+  | (Common & { type: 'export'; versionId?: number; out: string })
+  | (Common & { type: 'thresholds'; versionId: number; targets: LineTargets });
 
 export type WorkerControl = { type: 'cancel'; id: number } | { type: 'close' };
 
@@ -31,6 +36,8 @@ export interface WorkerResults {
   train: RunOutcome;
   evaluate: EvaluationSummary;
   predict: PredictedImage[];
+  export: ExportResult;
+  thresholds: LineThresholds;
 }
 
 export type WorkerMessage =

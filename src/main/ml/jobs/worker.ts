@@ -4,6 +4,8 @@
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { CancelledError, WorkbenchError } from '../../../shared/errors.js';
+import { exportModelVersion } from '../../deploy/exportModel.js';
+import { deriveLineThresholds } from '../../deploy/thresholdsService.js';
 import { Project } from '../../store/project.js';
 import { evaluateVersion } from './evaluate.js';
 import { VersionPredictor } from './predict.js';
@@ -84,9 +86,13 @@ async function predict(request: Extract<WorkerRequest, { type: 'predict' }>, sig
 async function trainOrEvaluate(
   request: Exclude<WorkerRequest, { type: 'predict' }>,
   signal: AbortSignal,
-): Promise<WorkerResults['train'] | WorkerResults['evaluate']> {
+): Promise<WorkerResults[Exclude<keyof WorkerResults, 'predict'>]> {
   const project = await Project.open(request.projectRoot);
   try {
+    if (request.type === 'export') {
+      return await exportModelVersion(project, { ...(request.versionId !== undefined ? { versionId: request.versionId } : {}), out: request.out, ...(request.threads ? { threads: request.threads } : {}) });
+    }
+    if (request.type === 'thresholds') return await deriveLineThresholds(project, request.versionId, request.targets, { signal });
     if (request.type === 'evaluate') {
       const version = project.models.require(request.versionId);
       const providers = { providers: await providersFor(request, () => project.models.backbonePath(version.backboneSha256)) };

@@ -52,7 +52,7 @@ export interface PreparedRun {
 export async function prepareRun(
   data: { train: TrainingImage[]; validation: TrainingImage[] },
   config: TrainingConfig,
-  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & { progress?: (done: number, total: number) => void },
+  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & { progress?: (done: number, total: number) => void; featureScale?: number },
 ): Promise<PreparedRun> {
   if (data.train.length < 2) throw new TrainingError(`training needs at least 2 labelled images, got ${data.train.length}`);
   const backbone = await Backbone.load(config.backbonePath, { providers: ['cpu'], threads: options.threads });
@@ -65,7 +65,7 @@ export async function prepareRun(
     const features = await extractFeatures(all, config, backbone, stage, cache, (done) => options.progress?.(done, all.length), options.signal);
     await stage.release();
     const trainFeatures = features.slice(0, data.train.length);
-    const featureScale = fitFeatureScale(trainFeatures, config.featureNorm);
+    const featureScale = options.featureScale ?? fitFeatureScale(trainFeatures, config.featureNorm);
     const samples: TrainSample[] = [];
     for (let i = 0; i < data.train.length; i++) {
       const image = data.train[i]!;
@@ -121,6 +121,7 @@ export async function trainDefectModel(
     cacheDir: options.cacheDir,
     signal,
     threads: options.threads,
+    ...(options.warmStart && options.keepFeatureScale ? { featureScale: options.warmStart.featureScale } : {}),
     progress: (done, total) =>
       report({ phase: 'features', epoch: 0, step: done, steps: total, losses: {}, imagesPerSecond: 0, etaSeconds: null, provider: 'cpu' }),
   });

@@ -96,6 +96,8 @@ export interface TrainOptions {
   cacheDir: string;
   /** Start adaptor/heads from a previous version (parameters with the same name and shape are taken). */
   warmStart?: TrainedModel;
+  /** With warmStart: keep its feature normalisation instead of re-fitting it on this run's images (issue 12). */
+  keepFeatureScale?: boolean;
   /** Execution providers to try, best first (default: every one available). */
   providers?: ExecutionProvider[];
   /** Threads for the CPU provider (default: all cores). */
