@@ -7,7 +7,15 @@ import renderer from './vite.renderer.config';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/electron/index.ts') } } },
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/electron/index.ts'),
+          // the ML worker thread is its own entry, emitted beside index.js (see src/main/ml/jobs/mlWorker.ts)
+          worker: resolve(import.meta.dirname, 'src/main/ml/jobs/worker.ts'),
+        },
+      },
+    },
   },
   preload: {
     plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],

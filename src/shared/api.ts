@@ -14,6 +14,21 @@ import {
   type ProjectStats,
   type Split,
 } from './domain.js';
+import {
+  modelSizeSchema,
+  presetSchema,
+  type AnomalyMapImage,
+  type EvaluationDetail,
+  type EvaluationFinishedEvent,
+  type ModelVersionDetail,
+  type ModelVersionSummary,
+  type PredictionResult,
+  type SnapshotCounts,
+  type SupervisionRegime,
+  type TrainingFinishedEvent,
+  type TrainingProgressEvent,
+  type TrainingRunInfo,
+} from './models.js';
 
 const pathSchema = z
   .string()
@@ -23,6 +38,8 @@ const pathSchema = z
   .refine((p) => !p.includes('\0'), 'the path contains a NUL character');
 const imageId = z.number().int().positive();
 const empty = z.object({}).strict();
+const versionId = z.number().int().positive();
+const runId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'a training run id');
 
 export const imageFilterSchema = z
   .object({ split: splitSchema.optional(), labelState: labelStateSchema.optional(), defectClass: z.string().max(64).optional() })
@@ -46,6 +63,35 @@ export const API = {
     .strict(),
   'import.start': z.object({ source: pathSchema, layout: importLayoutSchema.optional() }).strict(),
   'import.cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
+  /** Starts training on the current labels (snapshot taken now); progress arrives as training.progress events. */
+  'training.start': z
+    .object({
+      backbone: pathSchema,
+      preset: presetSchema.optional(),
+      epochs: z.number().int().min(1).max(10_000).optional(),
+      size: modelSizeSchema.optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      /** Warm start from this version's adaptor and heads. */
+      parentVersion: versionId.optional(),
+    })
+    .strict(),
+  'training.cancel': z.object({ runId }).strict(),
+  /** Continues a cancelled, failed or interrupted run from its last checkpoint, on the labels it started with. */
+  'training.resume': z.object({ runId }).strict(),
+  'training.status': empty,
+  /** The shipped backbones and those already stored in the project. */
+  'models.backbones': empty,
+  'models.list': empty,
+  'models.get': z.object({ version: versionId }).strict(),
+  'models.delete': z.object({ version: versionId }).strict(),
+  'models.setActive': z.object({ version: versionId.nullable() }).strict(),
+  /** Scores every image of a split (default test) in a worker; evaluation.finished tells when it is stored. */
+  'models.evaluate': z.object({ version: versionId, split: splitSchema.optional() }).strict(),
+  /** The stored evaluation of a version on a split (default test), with each image's score and map reference. */
+  'models.evaluation': z.object({ version: versionId, split: splitSchema.optional() }).strict(),
+  'models.map': z.object({ evaluationId: z.number().int().positive(), imageId }).strict(),
+  /** Scores one project image with a version (default: the active one, else the newest). */
+  'models.predict': z.object({ imageId, version: versionId.optional() }).strict(),
 } as const;
 
 export type Channel = keyof typeof API;
@@ -105,6 +151,36 @@ export interface ApiResults {
   'images.label': ImageRecord;
   'import.start': { jobId: string };
   'import.cancel': { cancelled: boolean };
+  'training.start': { runId: string };
+  'training.cancel': { cancelled: boolean };
+  'training.resume': { runId: string };
+  'training.status': TrainingStatus;
+  'models.backbones': BackboneChoice[];
+  'models.list': ModelVersionSummary[];
+  'models.get': ModelVersionDetail;
+  'models.delete': { deleted: number; removedFiles: number };
+  'models.setActive': { active: number | null };
+  'models.evaluate': { jobId: string };
+  'models.evaluation': EvaluationDetail | null;
+  'models.map': AnomalyMapImage;
+  'models.predict': PredictionResult;
+}
+
+export interface TrainingStatus {
+  /** The run training now in this app, with its last progress event. */
+  active: (TrainingRunInfo & { progress: TrainingProgressEvent | null }) | null;
+  /** Recent runs, newest first; resumable ones can be continued with training.resume. */
+  runs: TrainingRunInfo[];
+  /** What training would start from now: the current labels' counts and the regime they give. */
+  current: { counts: SnapshotCounts; regime: SupervisionRegime };
+}
+
+export interface BackboneChoice {
+  name: string;
+  path: string;
+  sizeBytes: number;
+  /** Shipped with the workbench, or a copy already stored in this project. */
+  origin: 'shipped' | 'project';
 }
 
 export interface ApiEvents {
@@ -112,9 +188,21 @@ export interface ApiEvents {
   'import.finished': { jobId: string; report: ImportReport | null; error: string | null };
   /** The open project changed (opened, closed, labels or images changed). */
   'project.changed': ProjectInfo | null;
+  'training.progress': TrainingProgressEvent;
+  'training.finished': TrainingFinishedEvent;
+  'evaluation.progress': { jobId: string; versionId: number; split: Split; done: number; total: number };
+  'evaluation.finished': EvaluationFinishedEvent;
 }
 export type EventName = keyof ApiEvents;
-export const EVENT_NAMES: readonly EventName[] = ['import.progress', 'import.finished', 'project.changed'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'import.progress',
+  'import.finished',
+  'project.changed',
+  'training.progress',
+  'training.finished',
+  'evaluation.progress',
+  'evaluation.finished',
+];
 
 export type FileKind = 'thumbnail' | 'image' | 'mask';
 

@@ -1,11 +1,12 @@
 import { benchTrainingStep, measureFmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchImport } from '../../bench/importBench.js';
+import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'trainer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step), and a full SuperSimpleNet-sized one. */
@@ -15,9 +16,24 @@ const LARGER = { batch: 16, channels: 1536, size: 28, head: 1024 };
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--json]`,
-  examples: ['npm run bench', 'npm run bench -- import --images 500 --json', 'npm run bench -- engine --json'],
-  options: { images: { type: 'string' }, provider: { type: 'string' }, json: { type: 'boolean' } },
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--dataset <name>] [--ladder-only | --no-ladder] [--epochs N] [--backbone <onnx>] [--json]`,
+  examples: [
+    'npm run bench',
+    'npm run bench -- import --images 500 --json',
+    'npm run bench -- engine --json',
+    'npm run bench -- trainer --json',
+    'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
+  ],
+  options: {
+    images: { type: 'string' },
+    provider: { type: 'string' },
+    dataset: { type: 'string' },
+    'ladder-only': { type: 'boolean' },
+    'no-ladder': { type: 'boolean' },
+    epochs: { type: 'string' },
+    backbone: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   allowPositionals: 1,
   async run(values, [section], ctx) {
     if (section !== undefined && !SECTIONS.includes(section as Section)) {
@@ -27,9 +43,46 @@ export const benchCommand: Command = {
     if (section === undefined || section === 'import') results.import = await importSection(values, ctx);
     if (section === undefined || section === 'engine') results.engine = await engineSection(values, ctx);
     if (section === undefined || section === 'grid') results.grid = await gridSection(values, ctx);
+    // minutes per dataset: run only when asked by name
+    if (section === 'trainer') results.trainer = await trainerSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
+
+async function trainerSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<TrainerBenchResult> {
+  if (values['ladder-only'] && values['no-ladder']) throw new UsageError('--ladder-only and --no-ladder exclude each other; give one');
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError('--epochs must be a positive whole number');
+  const r = await benchTrainer(
+    {
+      datasets: DEFAULT_DATASETS(),
+      backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
+      ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
+      ladder: values['ladder-only'] ? 'only' : values['no-ladder'] ? 'without' : 'with',
+      ...(epochs !== undefined ? { epochs } : {}),
+      seed: 0,
+    },
+    ctx.err,
+  );
+  if (!values.json) {
+    const pct = (v: number | null | undefined) => (v === null || v === undefined ? '   —' : (v * 100).toFixed(1).padStart(5));
+    ctx.out(`trainer (fast preset, ${r.backbone}; ${r.cpu.cores} cores ${r.cpu.model}, load ${r.cpu.loadAverage.map((l) => l.toFixed(1)).join(' ')})\n`);
+    ctx.out('dataset          img AUROC    AP  F1max   PG2   PB2  px AUROC AUPRO  px AP px F1max  train s  ms/img  peak RSS MB\n');
+    for (const d of r.datasets) {
+      const t = d.test;
+      ctx.out(
+        `${d.dataset.padEnd(16)} ${pct(t.image_auroc)}    ${pct(t.image_ap)} ${pct(t.image_f1max)} ${pct(t.pg2)} ${pct(t.pb2)}    ${pct(t.pixel_auroc)} ${pct(t.aupro)}  ${pct(t.pixel_ap)}    ${pct(t.pixel_f1max)}  ${d.trainSeconds.toFixed(0).padStart(7)}  ${t.ms_per_image.toFixed(1).padStart(6)}  ${String(d.peakRssMb).padStart(11)}\n`,
+      );
+    }
+    if (r.ladder) {
+      ctx.out(`supervision ladder on ${r.ladder.dataset}: ${r.ladder.moved} anomalous test images (seed ${r.ladder.seed}) moved to training; ${r.ladder.testImages} test images remain\n`);
+      for (const rung of r.ladder.rungs) {
+        ctx.out(`  ${rung.rung.padEnd(13)} image AUROC ${pct(rung.test.image_auroc)}  AP ${pct(rung.test.image_ap)}  pixel AP ${pct(rung.test.pixel_ap)}  AUPRO ${pct(rung.test.aupro)}  (${rung.trainSeconds.toFixed(0)} s)\n`);
+      }
+    }
+  }
+  return r;
+}
 
 async function gridSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
   const r = await benchGrid({ images: 20_000, chromium: process.env.DWB_CHROMIUM ?? '/usr/bin/chromium' }, ctx.err);

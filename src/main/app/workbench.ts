@@ -14,6 +14,7 @@ import { planImport } from '../import/sources.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
 import { RecentProjects } from './recentProjects.js';
+import { TrainingService } from './training.js';
 
 const VERSION = '0.1.0';
 
@@ -26,6 +27,10 @@ export class Workbench {
   private project: Project | null = null;
   private readonly jobs = new Map<string, ImportJob>();
   private readonly events = new EventEmitter();
+  private readonly training = new TrainingService(
+    () => this.current(),
+    (event, payload) => this.emit(event, payload),
+  );
 
   constructor(
     readonly shell: AppInfo['shell'],
@@ -65,6 +70,7 @@ export class Workbench {
   async close(): Promise<void> {
     for (const job of this.jobs.values()) job.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
+    await this.training.stop();
     this.project?.close();
     this.project = null;
   }
@@ -131,6 +137,7 @@ export class Workbench {
       job?.controller.abort();
       return { cancelled: Boolean(job) };
     },
+    ...this.training.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {

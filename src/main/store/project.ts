@@ -9,9 +9,11 @@ import { encodeBinaryMask } from '../images/mask.js';
 import { BlobStore } from './blobStore.js';
 import { openCatalog, type Catalog } from './catalog.js';
 import { ImageRepository, type Label, type StoredMask } from './imageRepository.js';
+import { ModelVersions } from './modelVersions.js';
 import { projectLayout, type ProjectLayout } from './projectLayout.js';
 import { readSettings, writeSettings, type ProjectSettings } from './settings.js';
 import { projectStats } from './stats.js';
+import { TrainingRuns } from './trainingRuns.js';
 
 export const FILE_EXTENSION: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', bmp: 'bmp', tiff: 'tif' };
 
@@ -22,6 +24,9 @@ export class Project {
   readonly images: ImageRepository;
   readonly imageFiles: BlobStore;
   readonly maskFiles: BlobStore;
+  /** Trained model versions, their files and evaluations. */
+  readonly models: ModelVersions;
+  readonly runs: TrainingRuns;
 
   private constructor(
     readonly layout: ProjectLayout,
@@ -30,6 +35,8 @@ export class Project {
     this.images = new ImageRepository(db);
     this.imageFiles = new BlobStore(layout.images);
     this.maskFiles = new BlobStore(layout.masks);
+    this.models = new ModelVersions(db, new BlobStore(layout.models), new BlobStore(layout.maps));
+    this.runs = new TrainingRuns(db);
   }
 
   /** Creates a new project in an empty or missing folder. */
@@ -123,7 +130,7 @@ export class Project {
   }
 
   private async removeStaleTemporaries(): Promise<void> {
-    for (const store of [this.imageFiles, this.maskFiles]) {
+    for (const store of [this.imageFiles, this.maskFiles, this.models.files, this.models.maps]) {
       const incoming = path.join(store.root, '.incoming');
       const names = await readdir(incoming).catch(() => [] as string[]);
       const now = Date.now();

@@ -12,6 +12,14 @@ export interface ProjectLayout {
   masks: string;
   /** Grid thumbnails, named by the SHA-256 of their image. */
   thumbnails: string;
+  /** Model files (inference graphs, parameters, backbones), named by SHA-256. */
+  models: string;
+  /** Anomaly maps of evaluations (8-bit PNG), named by SHA-256. */
+  maps: string;
+  /** One folder per training run (checkpoints), removed when its version is written. */
+  runs: string;
+  /** Backbone features per image content, backbone, size and preset. */
+  featureCache: string;
 }
 
 export function projectLayout(root: string): ProjectLayout {
@@ -22,5 +30,9 @@ export function projectLayout(root: string): ProjectLayout {
     images: path.join(abs, 'images'),
     masks: path.join(abs, 'masks'),
     thumbnails: path.join(abs, 'thumbnails'),
+    models: path.join(abs, 'models'),
+    maps: path.join(abs, 'maps'),
+    runs: path.join(abs, 'runs'),
+    featureCache: path.join(abs, 'cache', 'features'),
   };
 }

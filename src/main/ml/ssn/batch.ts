@@ -1,0 +1,165 @@
+// What each training step sees, derived from (seed, step) alone — image order, synthetic masks, noise — so a run
+// resumed from a checkpoint at any step continues exactly as an uninterrupted run would, with no RNG state to save.
+import { createHash } from 'node:crypto';
+import { seededRandom, type Random } from '../../util/random.js';
+import type { FeatureGeometry } from './model.js';
+import { perlinMask } from './perlin.js';
+import type { TrainingConfig } from './types.js';
+
+export interface TrainSample {
+  /** Cached graph inputs of the image (features, or s8/s16). */
+  tensors: Record<string, Float32Array>;
+  /** γ: 1 for normal images and anomalous images with a mask, 0 for weakly labelled ones. */
+  gamma: 0 | 1;
+  anomalous: boolean;
+  /** Real defect mask at feature resolution (1 = defect), null when there is none or it is unknown. */
+  mask: Uint8Array | null;
+}
+
+export function streamRandom(seed: number, ...parts: (string | number)[]): Random {
+  return seededRandom(createHash('sha256').update([seed, ...parts].join('/')).digest().readUInt32LE(0));
+}
+
+function permutation(n: number, random: Random): Int32Array {
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
+/** Which images each step uses. Anomalous training images, when present, fill half of every batch (1:1 balance). */
+export class Sampler {
+  readonly normal: number[];
+  readonly anomalous: number[];
+  readonly stepsPerEpoch: number;
+  private cache = new Map<string, Int32Array>();
+
+  constructor(samples: readonly TrainSample[], readonly batch: number, private readonly seed: number) {
+    this.normal = samples.flatMap((s, i) => (s.anomalous ? [] : [i]));
+    this.anomalous = samples.flatMap((s, i) => (s.anomalous ? [i] : []));
+    this.stepsPerEpoch = this.balanced ? Math.ceil(this.normal.length / (batch / 2)) : Math.ceil(samples.length / batch);
+  }
+
+  get balanced(): boolean {
+    return this.normal.length > 0 && this.anomalous.length > 0;
+  }
+
+  private perm(pool: 'all' | 'normal' | 'anomalous', epoch: number, n: number): Int32Array {
+    const key = `${pool}/${epoch}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      if (this.cache.size > 8) this.cache.clear();
+      p = permutation(n, streamRandom(this.seed, 'order', pool, epoch));
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  indices(step: number): number[] {
+    const epoch = Math.floor(step / this.stepsPerEpoch);
+    const j = step % this.stepsPerEpoch;
+    if (!this.balanced) {
+      const all = this.normal.length ? this.normal : this.anomalous;
+      const p = this.perm('all', epoch, all.length);
+      return Array.from({ length: this.batch }, (_, k) => all[p[(j * this.batch + k) % all.length]!]!);
+    }
+    const half = this.batch / 2;
+    const pn = this.perm('normal', epoch, this.normal.length);
+    const pa = this.perm('anomalous', epoch, this.anomalous.length);
+    return [
+      ...Array.from({ length: half }, (_, k) => this.normal[pn[(j * half + k) % this.normal.length]!]!),
+      ...Array.from({ length: half }, (_, k) => this.anomalous[pa[(j * half + k) % this.anomalous.length]!]!),
+    ];
+  }
+}
+
+export type StepBatch = Record<string, Float32Array>;
+
+/**
+ * The batch of one step: the chosen images' cached inputs, and for the duplicated batch (2N copies) the
+ * channel-major noise (σ inside synthetic masks, never inside a real defect), targets, γ-selected pixel weights and
+ * image labels.
+ */
+export function makeBatch(
+  samples: readonly TrainSample[],
+  indices: readonly number[],
+  step: number,
+  config: TrainingConfig,
+  geometry: FeatureGeometry,
+  supervised: boolean,
+): StepBatch {
+  const n = indices.length;
+  const copies = 2 * n;
+  const { channels: c, height: h, width: w } = geometry;
+  const p = h * w;
+  const batch: StepBatch = {};
+  for (const name of Object.keys(samples[indices[0]!]!.tensors)) {
+    const size = samples[indices[0]!]!.tensors[name]!.length;
+    const data = new Float32Array(n * size);
+    indices.forEach((i, b) => data.set(samples[i]!.tensors[name]!, b * size));
+    batch[name] = data;
+  }
+  const random = streamRandom(config.seed, 'step', step);
+  const threshold = supervised ? config.perlinThreshold.supervised : config.perlinThreshold.unsupervised;
+  const noise = new Float32Array(c * copies * p);
+  const target = new Float32Array(copies * p);
+  const gammaPixels = new Uint8Array(copies * p);
+  const label = new Float32Array(copies);
+  const gaussian = gaussianSource(random);
+  for (let k = 0; k < copies; k++) {
+    const sample = samples[indices[k % n]!]!;
+    const synthetic = random() < config.emptyMaskProbability ? null : perlinMask(h, w, threshold, random);
+    let anomalous = sample.anomalous;
+    for (let q = 0; q < p; q++) {
+      const real = sample.mask?.[q] === 1;
+      const synth = synthetic?.[q] === 1;
+      if (real || synth) {
+        target[k * p + q] = 1;
+        anomalous = true;
+      }
+      if (synth && !real) {
+        const base = k * p + q;
+        for (let ch = 0; ch < c; ch++) noise[ch * copies * p + base] = config.noiseStd * gaussian();
+      }
+      gammaPixels[k * p + q] = sample.gamma;
+    }
+    label[k] = anomalous ? 1 : 0;
+  }
+  let normalCount = 0;
+  let anomalousCount = 0;
+  let gammaCount = 0;
+  for (let i = 0; i < target.length; i++) {
+    if (!gammaPixels[i]) continue;
+    gammaCount++;
+    if (target[i]) anomalousCount++;
+    else normalCount++;
+  }
+  const wNormal = new Float32Array(copies * p);
+  const wAnomalous = new Float32Array(copies * p);
+  const wFocal = new Float32Array(copies * p);
+  for (let i = 0; i < target.length; i++) {
+    if (!gammaPixels[i]) continue;
+    wFocal[i] = 1 / gammaCount;
+    if (target[i]) wAnomalous[i] = 1 / anomalousCount;
+    else wNormal[i] = 1 / normalCount;
+  }
+  return { ...batch, noise, target, wNormal, wAnomalous, wFocal, label };
+}
+
+/** Standard normal numbers, two per pair of uniforms (Box–Muller). */
+function gaussianSource(random: Random): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const v = spare;
+      spare = null;
+      return v;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - random()));
+    const t = 2 * Math.PI * random();
+    spare = r * Math.sin(t);
+    return r * Math.cos(t);
+  };
+}

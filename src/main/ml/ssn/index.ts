@@ -1,0 +1,7 @@
+// The model's public surface for the training job, the model-version store, the CLI and the app services.
+export * from './types.js';
+export { PRESETS, resolveConfig, ConfigError } from './presets.js';
+export { trainDefectModel, TrainingError } from './train.js';
+export { Predictor } from './predictor.js';
+export { BackboneError } from '../backbone/backbone.js';
+export { FeatureCache } from '../backbone/featureCache.js';

@@ -1,0 +1,249 @@
+// SuperSimpleNet on the engine: feature stage (resize + concat + 3×3 average pool + fixed projection +
+// normalisation), adaptor, segmentation head and classification head, and the loss with γ selecting pixels.
+// One set of head functions serves the train-step graph (cached features and host-made synthetic anomalies in),
+// the validation graph (cached features in, no noise) and the deployable graph (backbone maps in).
+import type { Tensor } from '../engine/graph.js';
+import type { ModelBuilder, ModelDefinition } from '../engine/model.js';
+import { batchNorm, foldBatchNormIntoConv } from '../engine/nn/batchNorm.js';
+import { fromChannelMajor, toChannelMajor } from '../engine/nn/layers.js';
+import { softplus } from '../engine/nn/losses.js';
+import * as op from '../engine/ops.js';
+import type { TrainingConfig } from './types.js';
+
+export interface FeatureGeometry {
+  /** Backbone maps for the model size. */
+  s8: [number, number, number]; // [c, h, w]
+  s16: [number, number, number];
+  /** Channels of the pooled features (1536) and of what the heads see (after projection). */
+  pooledChannels: number;
+  channels: number;
+  /** Size of the map the heads work on. */
+  height: number;
+  width: number;
+}
+
+export function featureGeometry(config: TrainingConfig, s8Channels: number, s16Channels: number): FeatureGeometry {
+  const h8 = config.size.height / 8;
+  const w8 = config.size.width / 8;
+  const up = config.featureStride === 4 ? 2 : 1;
+  const pooled = s8Channels + s16Channels;
+  return {
+    s8: [s8Channels, h8, w8],
+    s16: [s16Channels, h8 / 2, w8 / 2],
+    pooledChannels: pooled,
+    channels: config.projectedChannels ?? pooled,
+    height: h8 * up,
+    width: w8 * up,
+  };
+}
+
+/** The pooled features of raw backbone maps, before projection and scaling: [N, 1536, h, w]. */
+export function poolFeatures(s8: Tensor, s16: Tensor, geometry: FeatureGeometry): Tensor {
+  const size: [number, number] = [geometry.height, geometry.width];
+  const a = s8.shape[2] === size[0] && s8.shape[3] === size[1] ? s8 : op.resizeBilinear(s8, size);
+  const b = op.resizeBilinear(s16, size);
+  return op.averagePool(op.concat([a, b], 1), 3);
+}
+
+/** [N, C, h, w] → [N, k, h, w] by the fixed [k, C] matrix. */
+export function project(m: ModelBuilder, x: Tensor, matrix: Float32Array, k: number): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const cm = toChannelMajor(x);
+  return fromChannelMajor(op.gemm(m.constant(matrix, [k, c]), cm), n, h, w);
+}
+
+export interface HeadOptions {
+  config: TrainingConfig;
+  geometry: FeatureGeometry;
+  /** The feature normalisation fitted on the training images. */
+  featureScale: number;
+  /** Real defects are used: the seg map feeds the classification head with its gradient. */
+  supervised: boolean;
+}
+
+const xavier = (fanIn: number, fanOut: number) => ({ kind: 'normal' as const, std: Math.sqrt(2 / (fanIn + fanOut)) });
+
+/** 1×1 conv in channel-major layout ([C, P] → [out, P]) with Xavier-normal weights stored as [out, C, 1, 1]. */
+function pointwise(m: ModelBuilder, name: string, x: Tensor, out: number, group: string, bias: boolean): Tensor {
+  const c = x.shape[0]!;
+  const w = op.reshape(m.param(`${name}.weight`, [out, c, 1, 1], xavier(c, out), group), [out, c]);
+  if (!bias) return op.gemm(w, x);
+  const b = m.param(`${name}.bias`, [out], { kind: 'zeros' }, group);
+  return op.gemm(w, x, { c: op.reshape(b, [out, 1]) });
+}
+
+/** pointwise without bias + batch norm, folded into one layer in the deployable graph. */
+function pointwiseBn(m: ModelBuilder, name: string, x: Tensor, out: number, group: string): Tensor {
+  if (m.mode === 'infer') {
+    const folded = foldBatchNormIntoConv(m, `${name}.conv`, `${name}.bn`, out, 1e-5);
+    return op.gemm(m.constant(folded.weight, [out, x.shape[0]!]), x, { c: m.constant(folded.bias, [out, 1]) });
+  }
+  return batchNorm(m, `${name}.bn`, pointwise(m, `${name}.conv`, x, out, group, false), { group });
+}
+
+/** k×k conv (no bias) + batch norm, NCHW. */
+function convBn(m: ModelBuilder, name: string, x: Tensor, out: number, k: number, group: string): Tensor {
+  const c = x.shape[1]!;
+  const pad = (k - 1) / 2;
+  if (m.mode === 'infer') {
+    const folded = foldBatchNormIntoConv(m, `${name}.conv`, `${name}.bn`, out, 1e-5);
+    return op.conv2d(x, m.constant(folded.weight, [out, c, k, k]), m.constant(folded.bias, [out]), pad);
+  }
+  const w = m.param(`${name}.conv.weight`, [out, c, k, k], xavier(c * k * k, out * k * k), group);
+  return batchNorm(m, `${name}.bn`, op.conv2d(x, w, undefined, pad), { group });
+}
+
+export interface HeadOutputs {
+  /** Segmentation logits [N, 1, h, w]. */
+  map: Tensor;
+  /** Classification logits [N, 1]. */
+  logit: Tensor;
+}
+
+/**
+ * Adaptor and heads on normalized features [N, C, h, w]. `noise` ([C, N·h·w], channel-major, already masked and
+ * scaled) is added to the adapted features: the synthetic anomalies.
+ */
+export function heads(m: ModelBuilder, features: Tensor, options: HeadOptions, noise?: Tensor): HeadOutputs {
+  const { config } = options;
+  const [n, c, h, w] = features.shape as [number, number, number, number];
+  let x = pointwise(m, 'adaptor', toChannelMajor(features), c, 'adaptor', true);
+  if (noise) x = op.add(x, noise);
+  const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', x, config.segHidden, 'heads'), 0.2);
+  const map = fromChannelMajor(pointwise(m, 'seg.out', hidden, 1, 'heads', false), n, h, w);
+  const mapIn = options.supervised ? map : op.stopGradient(map);
+  const joined = op.concat([fromChannelMajor(x, n, h, w), mapIn], 1);
+  const cls = op.relu(convBn(m, 'cls.conv', joined, config.clsHidden, 5, 'heads'));
+  const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(mapIn), op.globalAveragePool(mapIn)], 1);
+  const width = 2 * config.clsHidden + 2;
+  const flat = op.reshape(pooled, [n, width]);
+  const wl = m.param('cls.fc.weight', [width, 1], xavier(width, 1), 'heads');
+  const bl = m.param('cls.fc.bias', [1], { kind: 'zeros' }, 'heads');
+  return { map, logit: op.add(op.matmul(flat, wl), bl) };
+}
+
+/** Elementwise focal loss of logits against 0/1 targets (γ_f), no reduction. */
+export function focalElementwise(logits: Tensor, targets: Tensor, gamma: number): Tensor {
+  const signed = op.mul(logits, op.sub(op.mul(targets, 2), 1));
+  const logPt = op.neg(softplus(op.neg(signed)));
+  const modulator = op.pow(op.clip(op.sub(1, op.exp(logPt)), 0, 1), gamma);
+  return op.neg(op.mul(modulator, logPt));
+}
+
+export const TRUNCATION = 0.5;
+export const FOCAL_GAMMA = 4;
+
+/**
+ * The loss. Pixel weights come from the host, already normalized: wNormal = 1/#normal pixels of γ=1 images on those
+ * pixels, wAnomalous likewise for anomalous pixels, wFocal = 1/#pixels of γ=1 images; all 0 on γ=0 (weak) images.
+ * So every segmentation term is a mean over the pixels of γ=1 images only, and 0 when there are none.
+ */
+export function ssnLoss(out: HeadOutputs, t: { target: Tensor; wNormal: Tensor; wAnomalous: Tensor; wFocal: Tensor; label: Tensor }) {
+  const l1 = op.add(
+    op.reduceSum(op.mul(op.relu(op.add(out.map, TRUNCATION)), t.wNormal)),
+    op.reduceSum(op.mul(op.relu(op.sub(TRUNCATION, out.map)), t.wAnomalous)),
+  );
+  const focalMap = op.reduceSum(op.mul(focalElementwise(out.map, t.target, FOCAL_GAMMA), t.wFocal));
+  const focalScore = op.reduceMean(focalElementwise(out.logit, t.label, FOCAL_GAMMA));
+  const loss = op.add(op.add(l1, focalMap), focalScore);
+  return { loss, terms: { l1, focalMap, focalScore } };
+}
+
+export interface ModelPlan extends HeadOptions {
+  batch: number;
+  /** The fast preset's fixed projection ([k, pooled]) or null. */
+  projection: Float32Array | null;
+}
+
+/** Cached-feature input of one image: projected pooled features (fast) or raw backbone maps (paper). */
+export function cachedInputs(plan: ModelPlan, n: number) {
+  const g = plan.geometry;
+  return plan.projection
+    ? [{ name: 'features', shape: [n, g.channels, g.height, g.width] }]
+    : [
+        { name: 's8', shape: [n, ...g.s8] },
+        { name: 's16', shape: [n, ...g.s16] },
+      ];
+}
+
+function normalizedFromCache(m: ModelBuilder, plan: ModelPlan, inputs: Record<string, Tensor>): Tensor {
+  const x = plan.projection ? inputs.features! : poolFeatures(inputs.s8!, inputs.s16!, plan.geometry);
+  return op.mul(x, plan.featureScale);
+}
+
+/** The train-step model: each batch image appears twice (the duplicated batch), noise and targets for 2N. */
+export function trainingModel(plan: ModelPlan): ModelDefinition {
+  const g = plan.geometry;
+  const n2 = 2 * plan.batch;
+  const px = [n2, 1, g.height, g.width];
+  return {
+    name: 'supersimplenet',
+    inputs: cachedInputs(plan, plan.batch),
+    targets: [
+      { name: 'noise', shape: [g.channels, n2 * g.height * g.width] },
+      { name: 'target', shape: px },
+      { name: 'wNormal', shape: px },
+      { name: 'wAnomalous', shape: px },
+      { name: 'wFocal', shape: px },
+      { name: 'label', shape: [n2, 1] },
+    ],
+    forward(m, inputs) {
+      const x = normalizedFromCache(m, plan, inputs);
+      const doubled = op.concat([x, x], 0);
+      const out = heads(m, doubled, plan, m.mode === 'train' ? inputs.noise : undefined);
+      const { loss, terms } = ssnLoss(out, inputs as never);
+      return { loss, terms, outputs: { map: out.map, logit: out.logit } };
+    },
+  };
+}
+
+/** Scores from cached features (validation): no noise, batch norm folded. */
+export function cachedScoringModel(plan: ModelPlan, n: number): ModelDefinition {
+  return {
+    name: 'supersimplenet.cached',
+    inputs: cachedInputs(plan, n),
+    forward(m, inputs) {
+      const out = heads(m, normalizedFromCache(m, plan, inputs), plan);
+      return { outputs: { score: op.sigmoid(out.logit), map: out.map } };
+    },
+  };
+}
+
+/** The deployable heads: the backbone's stride-8 and stride-16 maps of one image in, score and map logits out. */
+export function deployableModel(plan: ModelPlan): ModelDefinition {
+  const g = plan.geometry;
+  return {
+    name: 'supersimplenet.inference',
+    inputs: [
+      { name: 's8', shape: [1, ...g.s8] },
+      { name: 's16', shape: [1, ...g.s16] },
+    ],
+    forward(m, inputs) {
+      let x = poolFeatures(inputs.s8!, inputs.s16!, g);
+      if (plan.projection) x = project(m, x, plan.projection, g.channels);
+      const out = heads(m, op.mul(x, plan.featureScale), plan);
+      return { outputs: { score: op.reshape(op.sigmoid(out.logit), [1]), map: out.map } };
+    },
+  };
+}
+
+/**
+ * The fast preset's feature stage, run once per image before training: pooled features projected to k channels,
+ * and the mean per-position L2 norm of the unprojected pooled features (what the normalisation is fitted on).
+ */
+export function featureStageModel(geometry: FeatureGeometry, projection: Float32Array | null, n: number): ModelDefinition {
+  return {
+    name: 'supersimplenet.features',
+    inputs: [
+      { name: 's8', shape: [n, ...geometry.s8] },
+      { name: 's16', shape: [n, ...geometry.s16] },
+    ],
+    forward(m, inputs) {
+      const pooled = poolFeatures(inputs.s8!, inputs.s16!, geometry);
+      const norm = op.reduceMean(op.sqrt(op.reduceSum(op.mul(pooled, pooled), [1])), [1, 2]);
+      const outputs: Record<string, Tensor> = { norm };
+      if (projection) outputs.features = project(m, pooled, projection, geometry.channels);
+      return { outputs };
+    },
+  };
+}

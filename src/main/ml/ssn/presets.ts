@@ -1,0 +1,75 @@
+// The two presets and the one function that turns a partial request into a fully resolved TrainingConfig.
+// `paper` is SuperSimpleNet as published (meant for a GPU); `fast` is the CPU default, designed by measurement
+// (see the trainer's notes in the report of issue 9: cached stride-8 features, a fixed random orthogonal
+// projection to 256 channels, smaller heads, ten times the published learning rates, and an image score that
+// blends the classification score with the map's maximum).
+import type { ExecutionProvider } from '../engine/runtime.js';
+import type { Preset, TrainingConfig } from './types.js';
+
+const PAPER: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
+  preset: 'paper',
+  size: { height: 256, width: 256 },
+  epochs: 300,
+  batchSize: 32,
+  featureStride: 4,
+  projectedChannels: null,
+  segHidden: 1024,
+  clsHidden: 128,
+  lrAdaptor: 1e-4,
+  lrHeads: 2e-4,
+  weightDecay: 1e-5,
+  lrDecayAt: [0.8, 0.9],
+  noiseStd: 0.015,
+  perlinThreshold: { unsupervised: 0.2, supervised: 0.6 },
+  emptyMaskProbability: 0.5,
+  clipGradNorm: 1,
+  mapScoreWeight: 0,
+  featureNorm: 2,
+  validateEvery: 10,
+  mapSigma: 4,
+};
+
+const FAST: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
+  ...PAPER,
+  preset: 'fast',
+  epochs: 40,
+  batchSize: 32,
+  featureStride: 8,
+  projectedChannels: 256,
+  segHidden: 256,
+  clsHidden: 32,
+  lrAdaptor: 1e-3,
+  lrHeads: 2e-3,
+  mapScoreWeight: 0.5,
+  validateEvery: 0,
+};
+
+export const PRESETS: Record<Preset, Omit<TrainingConfig, 'backbonePath' | 'seed'>> = { paper: PAPER, fast: FAST };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Fills a partial config from its preset (default: `paper` on a GPU, `fast` on the CPU) and checks it. */
+export function resolveConfig(
+  partial: Partial<TrainingConfig> & { backbonePath: string },
+  opts: { provider: ExecutionProvider | 'gpu' },
+): TrainingConfig {
+  const preset: Preset = partial.preset ?? (opts.provider === 'cpu' ? 'fast' : 'paper');
+  const base = PRESETS[preset];
+  if (!base) throw new ConfigError(`unknown preset "${String(preset)}"; use fast or paper`);
+  const config: TrainingConfig = { ...base, seed: 0, ...stripUndefined(partial), preset, backbonePath: partial.backbonePath };
+  const { height, width } = config.size;
+  for (const [name, v] of [['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(v) || v < 64 || v % 32 !== 0) throw new ConfigError(`image ${name} ${v} must be a multiple of 32 and at least 64 (e.g. 256, or 640×256 for long parts)`);
+  }
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new ConfigError(`epochs must be a positive whole number, got ${config.epochs}`);
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new ConfigError(`batch size must be at least 2, got ${config.batchSize}`);
+  if (!Number.isInteger(config.seed) || config.seed < 0) throw new ConfigError(`seed must be a non-negative whole number, got ${config.seed}`);
+  if (config.featureStride !== 4 && config.featureStride !== 8) throw new ConfigError(`feature stride must be 4 or 8, got ${config.featureStride}`);
+  return config;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

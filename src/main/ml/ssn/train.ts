@@ -1,0 +1,238 @@
+// The training loop: features (cached), the feature normalisation, the train-step graph on the engine, a
+// checkpoint every epoch (and on cancel) in the run folder, resume from it, validation every N epochs, and the
+// deployable model at the end. Pure Node with no process-wide state, so it runs inside a worker thread as it is.
+import { createHash } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { Backbone } from '../backbone/backbone.js';
+import { FeatureCache } from '../backbone/featureCache.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
+import { compileInference, compileTraining, type TrainingArtifacts } from '../engine/compile.js';
+import { initialValue } from '../engine/init.js';
+import { createSession } from '../engine/runtime.js';
+import { Trainer } from '../engine/trainer.js';
+import { makeBatch, Sampler, type TrainSample } from './batch.js';
+import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } from './features.js';
+import { featureMask } from './masks.js';
+import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
+import { orthogonalProjection } from './projection.js';
+import { finishPrediction } from './postprocess.js';
+import { learningRates } from './schedule.js';
+import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
+
+const CHECKPOINT = 'checkpoint.ckpt';
+
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+}
+
+function abortError(): Error {
+  const error = new Error('training was cancelled; its checkpoint is kept, start it again with the same run folder to resume');
+  error.name = 'AbortError';
+  return error;
+}
+
+/** Identity of a run: same config and same images with the same labels ⇒ a checkpoint may be resumed. */
+function runIdentity(config: TrainingConfig, train: readonly TrainingImage[]): string {
+  const h = createHash('sha256').update(JSON.stringify({ ...config, backbonePath: undefined }));
+  for (const image of train) h.update(`${image.sha256}:${image.label}:${image.maskPath ? 'mask' : 'none'}\n`);
+  return h.digest('hex');
+}
+
+export interface PreparedRun {
+  plan: ModelPlan;
+  samples: TrainSample[];
+  validation: { features: ImageFeatures; label: TrainingImage['label'] }[];
+  backboneSha256: string;
+}
+
+/** Features, masks and the model plan of a run (the part before any training step). */
+export async function prepareRun(
+  data: { train: TrainingImage[]; validation: TrainingImage[] },
+  config: TrainingConfig,
+  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & { progress?: (done: number, total: number) => void },
+): Promise<PreparedRun> {
+  if (data.train.length < 2) throw new TrainingError(`training needs at least 2 labelled images, got ${data.train.length}`);
+  const backbone = await Backbone.load(config.backbonePath, { providers: ['cpu'], threads: options.threads });
+  try {
+    const geometry = featureGeometry(config, backbone.info.s8Channels, backbone.info.s16Channels);
+    const projection = config.projectedChannels ? orthogonalProjection(geometry.pooledChannels, config.projectedChannels) : null;
+    const stage = await FeatureStage.create(geometry, projection, options.threads);
+    const cache = new FeatureCache(options.cacheDir);
+    const all = [...data.train, ...data.validation];
+    const features = await extractFeatures(all, config, backbone, stage, cache, (done) => options.progress?.(done, all.length), options.signal);
+    await stage.release();
+    const trainFeatures = features.slice(0, data.train.length);
+    const featureScale = fitFeatureScale(trainFeatures, config.featureNorm);
+    const samples: TrainSample[] = [];
+    for (let i = 0; i < data.train.length; i++) {
+      const image = data.train[i]!;
+      const anomalous = image.label === 'anomalous';
+      const mask = anomalous && image.maskPath ? await featureMask(image.maskPath, config.size, geometry.height, geometry.width) : null;
+      samples.push({ tensors: trainFeatures[i]!.tensors, anomalous, gamma: anomalous && !image.maskPath ? 0 : 1, mask });
+    }
+    const supervised = samples.some((s) => s.anomalous);
+    const batch = Math.max(2, Math.min(config.batchSize, samples.length) & ~1);
+    return {
+      plan: { config, geometry, featureScale, supervised, batch, projection },
+      samples,
+      validation: data.validation.map((image, i) => ({ features: features[data.train.length + i]!, label: image.label })),
+      backboneSha256: backbone.info.sha256,
+    };
+  } finally {
+    await backbone.release();
+  }
+}
+
+export function compileRun(plan: ModelPlan): TrainingArtifacts {
+  return compileTraining(trainingModel(plan), {
+    kind: 'adamw',
+    // torch's AdamW default decay (0.01) for the adaptor's group, as the published optimizer has it
+    weightDecay: { adaptor: 0.01, heads: plan.config.weightDecay },
+    maxGradNorm: plan.supervised && plan.config.clipGradNorm !== null ? plan.config.clipGradNorm : undefined,
+  });
+}
+
+/** A complete starting point from a previous version: parameters of the same name and shape, the rest fresh. */
+function warmCheckpoint(artifacts: TrainingArtifacts, seed: number, warm: TrainedModel): Checkpoint {
+  const tensors = new Map<string, Float32Array>();
+  for (const spec of [...artifacts.params, ...artifacts.buffers]) {
+    const previous = warm.parameters.get(spec.name);
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    tensors.set(spec.name, previous && previous.length === size ? Float32Array.from(previous) : (initialValue(spec.init, spec.shape, 'float32', seed, spec.name) as Float32Array));
+  }
+  for (const s of artifacts.state) tensors.set(s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1)));
+  return { step: 0, graphHash: artifacts.trainStep.hash, config: null, tensors };
+}
+
+export async function trainDefectModel(
+  data: { train: TrainingImage[]; validation: TrainingImage[] },
+  config: TrainingConfig,
+  options: TrainOptions,
+): Promise<TrainedModel> {
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+  await mkdir(options.runDir, { recursive: true });
+  const report = (p: Omit<TrainingProgress, 'epochs'>) => onProgress?.({ ...p, epochs: config.epochs });
+  const prepared = await prepareRun(data, config, {
+    cacheDir: options.cacheDir,
+    signal,
+    threads: options.threads,
+    progress: (done, total) =>
+      report({ phase: 'features', epoch: 0, step: done, steps: total, losses: {}, imagesPerSecond: 0, etaSeconds: null, provider: 'cpu' }),
+  });
+  const { plan, samples } = prepared;
+  const artifacts = compileRun(plan);
+  const sampler = new Sampler(samples, plan.batch, config.seed);
+  const totalSteps = config.epochs * sampler.stepsPerEpoch;
+  const identity = runIdentity(config, data.train);
+  const checkpointFile = path.join(options.runDir, CHECKPOINT);
+
+  let start: Checkpoint | undefined;
+  let previousSeconds = 0;
+  if (await stat(checkpointFile).catch(() => null)) {
+    const saved = await loadCheckpoint(checkpointFile);
+    const meta = saved.config as { identity?: string; trainSeconds?: number } | null;
+    if (meta?.identity !== identity || saved.graphHash !== artifacts.trainStep.hash) {
+      throw new TrainingError(`${options.runDir} holds a checkpoint of a different run (other settings or images); use a new run folder`);
+    }
+    start = saved;
+    previousSeconds = meta.trainSeconds ?? 0;
+  } else if (options.warmStart) {
+    start = warmCheckpoint(artifacts, config.seed, options.warmStart);
+  }
+  const trainer = await Trainer.create(artifacts, { seed: config.seed, checkpoint: start, providers: options.providers, threads: options.threads });
+  const began = performance.now();
+  const seconds = () => previousSeconds + (performance.now() - began) / 1000;
+  const save = () => saveCheckpoint(checkpointFile, trainer.checkpoint({ identity, trainSeconds: seconds() }));
+  try {
+    let stepSeconds: number | null = null;
+    let last = performance.now();
+    for (let step = trainer.step; step < totalSteps; step++) {
+      if (signal?.aborted) {
+        await save();
+        throw abortError();
+      }
+      const batch = makeBatch(samples, sampler.indices(step), step, config, plan.geometry, plan.supervised);
+      const result = await trainer.trainStep(batch, learningRates(config, step, totalSteps));
+      const now = performance.now();
+      const took = (now - last) / 1000;
+      last = now;
+      stepSeconds = stepSeconds === null ? took : 0.8 * stepSeconds + 0.2 * took;
+      if (!Number.isFinite(result.loss)) throw new TrainingError(`the loss became ${result.loss} at step ${step + 1}; lower the learning rates`);
+      const epoch = Math.floor((step + 1) / sampler.stepsPerEpoch);
+      const epochEnd = (step + 1) % sampler.stepsPerEpoch === 0;
+      const progress: Omit<TrainingProgress, 'epochs'> = {
+        phase: 'training',
+        epoch: epochEnd ? epoch : epoch + 1,
+        step: step + 1,
+        steps: totalSteps,
+        losses: { ...result.terms, total: result.loss },
+        imagesPerSecond: plan.batch / stepSeconds,
+        etaSeconds: stepSeconds * (totalSteps - step - 1),
+        provider: trainer.provider,
+      };
+      if (epochEnd) {
+        await save();
+        if (config.validateEvery > 0 && prepared.validation.length && (epoch % config.validateEvery === 0 || step + 1 === totalSteps)) {
+          report({ ...progress, phase: 'validating' });
+          progress.validation = await validate(plan, trainer.values() as Map<string, Float32Array>, prepared.validation);
+        }
+      }
+      report(progress);
+    }
+    report({ phase: 'finishing', epoch: config.epochs, step: totalSteps, steps: totalSteps, losses: {}, imagesPerSecond: 0, etaSeconds: 0, provider: trainer.provider });
+    const values = trainer.values() as Map<string, Float32Array>;
+    const inference = compileInference(deployableModel(plan), values);
+    return {
+      config,
+      backboneSha256: prepared.backboneSha256,
+      featureScale: plan.featureScale,
+      inferenceGraph: inference.bytes,
+      parameters: values,
+      trainSeconds: seconds(),
+      provider: trainer.provider,
+    };
+  } finally {
+    await trainer.release();
+  }
+}
+
+/** Image scores of the validation images from their cached features (never the test split). */
+export async function scoreCached(plan: ModelPlan, values: ReadonlyMap<string, Float32Array>, features: readonly ImageFeatures[]) {
+  const graph = compileInference(cachedScoringModel(plan, 1), values);
+  const { session } = await createSession(graph.bytes, { providers: ['cpu'] });
+  const g = plan.geometry;
+  const shapes: Record<string, number[]> = { features: [1, g.channels, g.height, g.width], s8: [1, ...g.s8], s16: [1, ...g.s16] };
+  const scores: { clsScore: number; score: number; mapMax: number; map: Float32Array; logits: Float32Array }[] = [];
+  try {
+    for (const f of features) {
+      const feeds = Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, new ort.Tensor('float32', data, shapes[name]!)]));
+      const out = await session.run(feeds);
+      const logits = Float32Array.from(out.map!.data as Float32Array);
+      const finished = finishPrediction(plan.config, (out.score!.data as Float32Array)[0]!, logits, g.height, g.width);
+      scores.push({ clsScore: (out.score!.data as Float32Array)[0]!, ...finished, logits });
+    }
+  } finally {
+    await session.release();
+  }
+  return scores;
+}
+
+async function validate(plan: ModelPlan, values: Map<string, Float32Array>, validation: PreparedRun['validation']): Promise<Record<string, number>> {
+  const scores = await scoreCached(plan, values, validation.map((v) => v.features));
+  const blended = scores.map((s) => s.score);
+  const normal = blended.filter((_, i) => validation[i]!.label === 'normal');
+  const result: Record<string, number> = {
+    meanNormalScore: normal.length ? normal.reduce((a, b) => a + b, 0) / normal.length : NaN,
+    maxNormalScore: normal.length ? Math.max(...normal) : NaN,
+  };
+  const anomalous = blended.filter((_, i) => validation[i]!.label === 'anomalous');
+  if (normal.length && anomalous.length) {
+    let wins = 0;
+    for (const a of anomalous) for (const n of normal) wins += a > n ? 1 : a === n ? 0.5 : 0;
+    result.imageAuroc = wins / (anomalous.length * normal.length);
+  }
+  return result;
+}

@@ -1,0 +1,171 @@
+// Model versions in the store: the migration, immutability of a written version, evaluations as separate rows that a
+// newer one replaces, and explicit deletion that removes exactly the files nothing else names. The files are real
+// (the shipped MobileNet backbone, real images and masks); the store treats graph bytes as opaque content.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runImport } from '../../src/main/import/importer.js';
+import { planImport } from '../../src/main/import/sources.js';
+import Database from 'better-sqlite3';
+import { takeSnapshot } from '../../src/main/store/datasetSnapshot.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/main/store/migrations.js';
+import type { NewModelVersion } from '../../src/main/store/modelVersions.js';
+import { Project } from '../../src/main/store/project.js';
+import { decodeTensors, encodeTensors } from '../../src/main/store/tensorFile.js';
+import type { TrainingRequest } from '../../src/main/store/trainingRuns.js';
+import type { EvaluationMetrics } from '../../src/shared/models.js';
+import { writeMask, writeSurface } from '../helpers/images.js';
+import { PROJECT_ROOT, useTempDirs } from '../helpers/paths.js';
+
+const tempDir = useTempDirs();
+const MODELS = path.resolve(PROJECT_ROOT, process.env.DWB_MODELS ?? '../shared/models');
+const BACKBONE = path.join(MODELS, 'mobilenet_v1_keras_imagenet_s8s16.onnx');
+
+async function smallProject(): Promise<Project> {
+  const dir = await tempDir();
+  const src = path.join(dir, 'src');
+  for (let i = 0; i < 4; i++) await writeSurface(path.join(src, 'train/good', `${i}.png`), { seed: i, width: 40, height: 32 });
+  await writeSurface(path.join(src, 'test/good/g.png'), { seed: 20, width: 40, height: 32 });
+  await writeSurface(path.join(src, 'test/scratch/s.png'), { seed: 21, width: 40, height: 32 });
+  await writeMask(path.join(src, 'ground_truth/scratch/s_mask.png'), 40, 32, (x, y) => (x > 10 && x < 20 && y > 5 && y < 9 ? 255 : 0));
+  await writeSurface(path.join(src, 'test/dent/d.png'), { seed: 22, width: 40, height: 32 });
+  const project = await Project.create(path.join(dir, 'project'));
+  await runImport(project, await planImport(src, 'mvtec'));
+  return project;
+}
+
+async function newVersion(project: Project, graph: Uint8Array, seed = 1): Promise<NewModelVersion> {
+  const request: TrainingRequest = {
+    preset: 'fast',
+    config: { preset: 'fast', epochs: 2, seed, size: { height: 64, width: 64 }, batchSize: 8 },
+    backbone: { sha256: await project.models.storeBackbone(BACKBONE), name: path.basename(BACKBONE), source: BACKBONE },
+    parentId: null,
+    snapshot: takeSnapshot(project.db),
+  };
+  const run = project.runs.create(request);
+  return {
+    runId: run.id,
+    request,
+    config: request.config,
+    featureScale: 0.05,
+    inferenceGraph: graph,
+    parameters: new Map([['adaptor.weight', new Float32Array([1, 2, 3])]]),
+    trainSeconds: 1.5,
+    provider: 'cpu',
+    metrics: { val_image_auroc: 0.9 },
+  };
+}
+
+const METRICS: EvaluationMetrics = {
+  image_auroc: 1, image_ap: 1, image_f1max: 1, pg2: 1, pb2: 1, pixel_auroc: 0.9, aupro: 0.8, pixel_ap: 0.5, pixel_f1max: 0.6, f1max_threshold: 0.5, normal_q99: 0.4,
+};
+
+describe('model versions in the store', () => {
+  it('migrates a project from before model versions without touching its images', async () => {
+    const project = await smallProject();
+    const images = project.images.list();
+    project.close();
+    // take the catalog back to the schema before migration 4, as a project written by an older workbench has it
+    const raw = new Database(project.layout.catalog);
+    raw.exec('DROP TABLE evaluation_images; DROP TABLE evaluations; DROP TABLE model_snapshot_images; DROP TABLE model_versions; DROP TABLE training_runs;');
+    const before = Math.max(...MIGRATIONS.filter((m) => m.version < 4).map((m) => m.version));
+    raw.pragma(`user_version = ${before}`);
+    raw.close();
+    const again = await Project.open(project.layout.root);
+    expect(again.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    const tables = again.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['training_runs', 'model_versions', 'model_snapshot_images', 'evaluations', 'evaluation_images']));
+    expect(again.images.list()).toEqual(images);
+    expect(again.models.list()).toEqual([]);
+    again.close();
+  });
+
+  it('writes a version with its files and snapshot; the version and its snapshot can never be updated', async () => {
+    const project = await smallProject();
+    const input = await newVersion(project, Buffer.from('graph-one'));
+    const id = await project.models.add(input);
+    const version = project.models.require(id);
+    expect(version).toMatchObject({
+      preset: 'fast',
+      backboneName: 'mobilenet_v1_keras_imagenet_s8s16.onnx',
+      size: { height: 64, width: 64 },
+      epochs: 2,
+      regime: 'unsupervised',
+      counts: { train: { normal: 3, weak: 0, full: 0 }, val: { normal: 1, weak: 0, full: 0 }, test: { normal: 1, weak: 1, full: 1 } },
+      featureScale: 0.05,
+      trainingMetrics: { val_image_auroc: 0.9 },
+    });
+    expect(existsSync(project.models.graphPath(version))).toBe(true);
+    expect(existsSync(project.models.backbonePath(version.backboneSha256))).toBe(true);
+    const params = decodeTensors(await readFile(project.models.parametersPath(project.models.parametersSha256(id))));
+    expect([...params.get('adaptor.weight')!]).toEqual([1, 2, 3]);
+    expect(project.models.snapshotImages(id)).toHaveLength(7);
+    expect(project.runs.get(input.runId)).toMatchObject({ status: 'completed', versionId: id });
+    // writing the same run again (a process killed between version and bookkeeping) gives the same version
+    expect(await project.models.add(input)).toBe(id);
+    expect(project.models.list()).toHaveLength(1);
+
+    expect(() => project.db.prepare('UPDATE model_versions SET feature_scale = 1 WHERE id = ?').run(id)).toThrow(/never changes/);
+    expect(() => project.db.prepare(`UPDATE model_snapshot_images SET label_state = 'normal' WHERE version_id = ?`).run(id)).toThrow(/never changes/);
+    // labels changed after training do not change the snapshot
+    const [scratch] = project.images.list({ defectClass: 'scratch' });
+    project.images.setLabel(scratch!.id, { labelState: 'normal' }, 'user');
+    expect(project.models.snapshotImages(id).find((i) => i.imageId === scratch!.id)).toMatchObject({ labelState: 'anomalous' });
+    project.close();
+  });
+
+  it('keeps one evaluation per version and split, and deletes a version only when asked, with its unshared files', async () => {
+    const project = await smallProject();
+    const shared = Buffer.from('same-graph');
+    const a = await project.models.add(await newVersion(project, shared, 1));
+    const b = await project.models.add(await newVersion(project, shared, 2));
+    const c = await project.models.add(await newVersion(project, Buffer.from('other-graph'), 3));
+    const [image] = project.images.list({ split: 'test' });
+    const mapA = await project.models.storeMap(Buffer.from('map-a'));
+    const mapShared = await project.models.storeMap(Buffer.from('map-shared'));
+    const evaluate = (versionId: number, maps: string[]) =>
+      project.models.addEvaluation({
+        versionId, split: 'test', metrics: METRICS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
+        images: maps.map((mapSha256, i) => ({ imageId: image!.id + i, labelState: 'normal', hasMask: false, score: 0.1, mapSha256, mapMin: 0, mapMax: 1 })),
+      });
+    await evaluate(a, [mapA, mapShared]);
+    await evaluate(b, [mapShared]);
+    const second = await evaluate(a, [mapShared]);
+    // the newer evaluation replaced the older one, and the map only the old one named is gone
+    expect(project.models.evaluations(a)).toEqual([second]);
+    expect(existsSync(project.models.mapPath(mapA))).toBe(false);
+    expect(project.models.evaluation(a, 'test')!.perImage).toHaveLength(1);
+    expect(() => project.db.prepare('UPDATE evaluations SET ms_per_image = 1').run()).toThrow(/never changes/);
+    expect(project.models.list().map((v) => v.id)).toEqual([c, b, a]);
+    expect(project.models.list().find((v) => v.id === a)!.testMetrics).toEqual(METRICS);
+
+    project.models.setActive(a);
+    const graphA = project.models.graphPath(project.models.require(a));
+    const graphC = project.models.graphPath(project.models.require(c));
+    await project.models.delete(a);
+    expect(project.models.get(a)).toBeUndefined();
+    expect(project.models.activeId()).toBeNull();
+    expect(existsSync(graphA)).toBe(true); // b still names the same graph
+    expect(existsSync(project.models.mapPath(mapShared))).toBe(true); // b's evaluation still names it
+    await project.models.delete(b);
+    expect(existsSync(graphA)).toBe(false);
+    expect(existsSync(project.models.mapPath(mapShared))).toBe(false);
+    expect(project.db.prepare('SELECT count(*) FROM evaluations').pluck().get()).toBe(0);
+    expect(project.db.prepare('SELECT count(*) FROM model_snapshot_images WHERE version_id IN (?, ?)').pluck().get(a, b)).toBe(0);
+    const backbone = project.models.backbonePath(project.models.require(c).backboneSha256);
+    await project.models.delete(c);
+    expect(existsSync(graphC)).toBe(false);
+    expect(existsSync(backbone)).toBe(false);
+    await expect(project.models.delete(c)).rejects.toThrow(/no trained model yet/);
+    project.close();
+  });
+
+  it('stores parameters deterministically: the same tensors give the same bytes', () => {
+    const one = encodeTensors(new Map([['b', new Float32Array([3])], ['a', new Float32Array([1, 2])]]));
+    const two = encodeTensors(new Map([['a', new Float32Array([1, 2])], ['b', new Float32Array([3])]]));
+    expect(one.equals(two)).toBe(true);
+    expect([...decodeTensors(one).get('a')!]).toEqual([1, 2]);
+    expect(() => decodeTensors(one.subarray(0, one.length - 2))).toThrow(/truncated/);
+  });
+});
