@@ -14,6 +14,7 @@ import { planImport } from '../import/sources.js';
 import { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
 import { RecentProjects } from './recentProjects.js';
+import { ReviewService } from './review.js';
 import { TrainingService } from './training.js';
 
 const VERSION = '0.1.0';
@@ -30,6 +31,10 @@ export class Workbench {
   private readonly training = new TrainingService(
     () => this.current(),
     (event, payload) => this.emit(event, payload),
+  );
+  private readonly review = new ReviewService(
+    () => this.current(),
+    (project) => this.emit('project.changed', this.info(project)),
   );
 
   constructor(
@@ -138,6 +143,7 @@ export class Workbench {
       return { cancelled: Boolean(job) };
     },
     ...this.training.handlers,
+    ...this.review.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {
