@@ -25,12 +25,15 @@ export interface ReviewItem {
   /** A review action was stored for this image after the version scored it. */
   reviewed: boolean;
   lastAction: ReviewAction | null;
+  /** Share of the image the predicted mask would mark at the pixel threshold (0: nothing to accept). */
+  predictedArea: number;
 }
 
 export interface ReviewQueue {
   versionId: number;
   order: ReviewOrder;
   imageThreshold: number;
+  pixelThreshold: number;
   items: ReviewItem[];
   reviewed: number;
 }

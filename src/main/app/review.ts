@@ -33,6 +33,7 @@ interface ReviewEventRow {
 
 export class ReviewService {
   private readonly thresholds = new Map<number, PixelThresholdInfo>();
+  private readonly areas = new Map<string, number>();
 
   constructor(
     private readonly current: () => Project,
@@ -62,10 +63,11 @@ export class ReviewService {
     return out;
   }
 
-  private queue(versionId: number, order: ReviewOrder): ApiResults['review.queue'] {
+  private async queue(versionId: number, order: ReviewOrder): Promise<ApiResults['review.queue']> {
     const project = this.current();
     project.models.require(versionId);
     const threshold = imageThreshold(project, versionId).value;
+    const pixelThreshold = (await this.pixelThreshold(project, versionId)).value;
     const lastReview = project.db.prepare(
       `SELECT at, label_state, mask_sha256 FROM label_events WHERE image_id = ? AND source = 'review' ORDER BY id DESC LIMIT 1`,
     );
@@ -86,11 +88,12 @@ export class ReviewService {
         evaluationId: evaluation.id,
         reviewed,
         lastAction: reviewed ? actionOf(review, record) : null,
+        predictedArea: await this.predictedArea(project, image, pixelThreshold),
       });
     }
     // most anomalous first, or nearest the decision threshold first (where a human answer teaches the most)
     items.sort(order === 'anomalous' ? (a, b) => b.score - a.score : (a, b) => Math.abs(a.score - threshold) - Math.abs(b.score - threshold));
-    return { versionId, order, imageThreshold: threshold, items, reviewed: items.filter((i) => i.reviewed).length };
+    return { versionId, order, imageThreshold: threshold, pixelThreshold, items, reviewed: items.filter((i) => i.reviewed).length };
   }
 
   private async act(versionId: number, imageId: number, action: ReviewAction): Promise<ImageRecord> {
@@ -167,6 +170,20 @@ export class ReviewService {
     const map = new Float32Array(levels.length);
     for (let i = 0; i < levels.length; i++) map[i] = image.mapMin + (levels[i]! / 255) * span;
     return map;
+  }
+
+  /** Share of the map at or above the pixel threshold (what "accept the predicted mask" would mark). */
+  private async predictedArea(project: Project, image: EvaluatedImage, threshold: number): Promise<number> {
+    const key = `${image.mapSha256}:${image.mapMin}:${image.mapMax}:${threshold}`;
+    let area = this.areas.get(key);
+    if (area === undefined) {
+      const map = await this.decodedMap(project, image);
+      let marked = 0;
+      for (let i = 0; i < map.length; i++) if (map[i]! >= threshold) marked++;
+      area = marked / map.length;
+      this.areas.set(key, area);
+    }
+    return area;
   }
 
   /** Fitted on the validation maps (pixel F1-max with masks, else a high normal quantile); cached per version. */
