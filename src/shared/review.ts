@@ -17,6 +17,8 @@ export interface ReviewItem {
   imageId: number;
   name: string;
   split: Split;
+  width: number;
+  height: number;
   score: number;
   predicted: 'normal' | 'anomalous';
   labelState: LabelState;

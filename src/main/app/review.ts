@@ -81,6 +81,8 @@ export class ReviewService {
         imageId: image.imageId,
         name: record.originalName,
         split: record.split,
+        width: record.width,
+        height: record.height,
         score: image.score,
         predicted: image.score >= threshold ? 'anomalous' : 'normal',
         labelState: record.labelState,

@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
+import { ScoreBadge, type ScoreMap } from '../models/scores';
 
 export const CELL = 168;
 
@@ -16,8 +17,9 @@ export function ThumbnailGrid(props: {
   onSelect(index: number): void;
   onOpen(index: number): void;
   onColumns(columns: number): void;
+  scores?: ScoreMap;
 }) {
-  const { items, selected, onSelect, onOpen, onColumns } = props;
+  const { items, selected, onSelect, onOpen, onColumns, scores } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
@@ -75,6 +77,7 @@ export function ThumbnailGrid(props: {
                     draggable={false}
                     style={{ width: '100%', height: '100%', objectFit: 'contain', display: 'block' }}
                   />
+                  <ScoreBadge score={scores?.get(image.id)} />
                   <Typography
                     variant="caption"
                     sx={{ position: 'absolute', left: 0, right: 0, bottom: 0, px: 0.5, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}

@@ -8,6 +8,8 @@ import type { LabelState } from '../../../shared/domain';
 import { api } from '../api/transport';
 import { findCommand, keyName } from '../commands/registry';
 import { WORKSPACE_COMMANDS, type WorkspaceActions } from '../commands/workspaceCommands';
+import { ModelDialog } from '../models/ModelDialog';
+import { applyScoreView, DEFAULT_SCORE_VIEW, ScoreControls, useScores } from '../models/scores';
 import { Viewer, type ViewerHandle } from '../viewer/Viewer';
 import { Counters } from './Counters';
 import { Filters } from './Filters';
@@ -22,6 +24,10 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [viewerOpen, setViewerOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
   const [error, setError] = useState<string | null>(null);
+  const [modelOpen, setModelOpen] = useState(false);
+  const [scoreView, setScoreView] = useState(DEFAULT_SCORE_VIEW);
+  const scores = useScores();
+  const pendingOpen = useRef<number | null>(null);
   const columns = useRef(1);
   // a project created from a folder opens with its import ready to start
   useEffect(() => {
@@ -31,10 +37,27 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
 
   const load = useCallback(async () => {
     const list = await api.call('images.list', { filter });
-    setItems(list.items);
+    const shown = applyScoreView(list.items, scores, scoreView);
+    setItems(shown);
     setClasses(list.classes);
-    setSelected((s) => (list.items.length === 0 ? -1 : Math.min(Math.max(s, 0), list.items.length - 1)));
-  }, [filter]);
+    const wanted = pendingOpen.current === null ? -1 : shown.findIndex((i) => i.id === pendingOpen.current);
+    pendingOpen.current = null;
+    if (wanted >= 0) return (setSelected(wanted), setViewerOpen(true));
+    setSelected((s) => (shown.length === 0 ? -1 : Math.min(Math.max(s, 0), shown.length - 1)));
+  }, [filter, scores, scoreView]);
+
+  // an image opened from the model screens: shown in the viewer, with the filters cleared if they hide it
+  const openImage = useCallback(
+    (imageId: number) => {
+      const at = items.findIndex((i) => i.id === imageId);
+      if (at >= 0) return (setSelected(at), setViewerOpen(true));
+      pendingOpen.current = imageId;
+      setScoreView(DEFAULT_SCORE_VIEW);
+      setFilter({});
+      void load();
+    },
+    [items, load],
+  );
 
   useEffect(() => {
     void load();
@@ -73,7 +96,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (importOpen || target?.closest('input, textarea, [role="listbox"], [role="dialog"]')) return;
+      if (importOpen || modelOpen || target?.closest('input, textarea, [role="listbox"], [role="dialog"]')) return;
       const command = findCommand(WORKSPACE_COMMANDS, viewerOpen ? 'viewer' : 'grid', keyName(event));
       if (!command) return;
       event.preventDefault();
@@ -81,7 +104,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [actions, viewerOpen, importOpen]);
+  }, [actions, viewerOpen, importOpen, modelOpen]);
 
   const current = items[selected];
   return (
@@ -94,6 +117,9 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               {project.root}
             </Typography>
           </Typography>
+          <Button variant="outlined" onClick={() => setModelOpen(true)} data-testid="open-model">
+            Model
+          </Button>
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>
@@ -103,6 +129,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       <Box sx={{ display: 'flex', flex: 1, minHeight: 0 }}>
         <Box sx={{ width: 300, p: 2, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}>
           <Filters filter={filter} classes={classes} onChange={setFilter} />
+          <ScoreControls view={scoreView} onChange={setScoreView} disabled={scores.size === 0} />
           <Divider sx={{ my: 2 }} />
           <Counters stats={project.stats} />
           <Divider sx={{ my: 2 }} />
@@ -135,10 +162,11 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           ) : viewerOpen && current ? (
             <Viewer ref={viewer} image={current} version={0} index={selected} total={items.length} />
           ) : (
-            <ThumbnailGrid items={items} selected={selected} onSelect={setSelected} onOpen={(i) => (setSelected(i), setViewerOpen(true))} onColumns={(c) => (columns.current = c)} />
+            <ThumbnailGrid items={items} selected={selected} onSelect={setSelected} onOpen={(i) => (setSelected(i), setViewerOpen(true))} onColumns={(c) => (columns.current = c)} scores={scores} />
           )}
         </Box>
       </Box>
+      <ModelDialog open={modelOpen} onClose={() => setModelOpen(false)} onOpenImage={openImage} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>
