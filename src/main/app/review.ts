@@ -105,8 +105,11 @@ export class ReviewService {
     if (!image) throw new InputError('image-not-found', `there is no image with id ${imageId} in this project`);
     let record: ImageRecord;
     if (action === 'normal') record = project.images.setLabel(imageId, { labelState: 'normal' }, 'review');
-    else if (action === 'anomalous') record = project.images.setLabel(imageId, { labelState: 'anomalous', defectClass: image.defectClass }, 'review');
-    else if (action === 'reject') {
+    else if (action === 'anomalous') {
+      // confirming anomalous never drops a mask the image already has (that takes an explicit edit)
+      const kept = image.maskSha256 ? project.images.mask(image.maskSha256) : undefined;
+      record = project.images.setLabel(imageId, { labelState: 'anomalous', defectClass: image.defectClass }, 'review', kept);
+    } else if (action === 'reject') {
       // the prediction was wrong: the label stays, the look is recorded (and the image leaves the queue)
       const kept = image.maskSha256 ? project.images.mask(image.maskSha256) : undefined;
       record = project.images.setLabel(imageId, { labelState: image.labelState, defectClass: image.defectClass }, 'review', kept);

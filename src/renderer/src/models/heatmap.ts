@@ -21,7 +21,9 @@ function ramp(t: number): [number, number, number] {
 
 /** The map's scores, one per pixel at the map size. */
 export async function decodeMap(map: AnomalyMapImage): Promise<Float32Array> {
-  const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${map.pngBase64}`)).blob());
+  // decoded from bytes, not fetched: the page's policy allows no fetch of data: URLs
+  const bytes = Uint8Array.from(atob(map.pngBase64), (c) => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
   const canvas = document.createElement('canvas');
   canvas.width = map.width;
   canvas.height = map.height;

@@ -101,8 +101,9 @@ export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onE
   const retrain = async () => {
     if (!version) return;
     try {
-      const backbone = version.config['backbonePath'];
-      if (typeof backbone !== 'string') throw new Error(`version ${version.id} does not name its backbone file`);
+      // the same backbone: the shipped file or the project's copy of that name, else where it was taken from
+      const choices = await api.call('models.backbones', {});
+      const backbone = choices.find((c) => c.name === version.backboneName)?.path ?? version.backboneSource;
       await api.call('training.start', { backbone, preset: version.preset, epochs: version.epochs, size: version.size, seed: version.seed, parentVersion: version.id });
       onRetrained();
     } catch (e) {
