@@ -36,6 +36,7 @@ export interface ReviewQueue {
   order: ReviewOrder;
   imageThreshold: number;
   pixelThreshold: number;
+  colourRange: [number, number];
   items: ReviewItem[];
   reviewed: number;
 }
@@ -44,7 +45,13 @@ export interface PixelThresholdInfo {
   value: number;
   basis: 'pixel-f1max' | 'normal-quantile' | 'default';
   note: string;
+  /** The score range heat-maps colour over, the same for every image of the version: from the median normal
+   * validation pixel (coldest) up, with the pixel threshold at the ramp's yellow (HEATMAP_THRESHOLD_AT). */
+  colourRange: [number, number];
 }
+
+/** Where on the heat-map ramp (0 cold … 1 hot) the pixel threshold falls: warm colours mean "would be marked". */
+export const HEATMAP_THRESHOLD_AT = 0.65;
 
 /** A ground-truth defect region the model misses at the pixel threshold (overlap below one half). */
 export interface MissedRegion {

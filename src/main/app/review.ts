@@ -8,7 +8,7 @@ import type { ApiResults } from '../../shared/api.js';
 import type { ImageRecord, LabelState, Split } from '../../shared/domain.js';
 import { InputError } from '../../shared/errors.js';
 import type { EvaluatedImage, EvaluationSummary } from '../../shared/models.js';
-import type { MissedRegion, PixelThresholdInfo, ReviewAction, ReviewItem, ReviewOrder, VersionAnalysis } from '../../shared/review.js';
+import { HEATMAP_THRESHOLD_AT, type MissedRegion, type PixelThresholdInfo, type ReviewAction, type ReviewItem, type ReviewOrder, type VersionAnalysis } from '../../shared/review.js';
 import { encodeBinaryMask } from '../images/mask.js';
 import { maskAtSize } from '../images/anomalyMap.js';
 import { derivePixelThreshold, PixelMetricsAccumulator } from '../metrics/index.js';
@@ -67,7 +67,7 @@ export class ReviewService {
     const project = this.current();
     project.models.require(versionId);
     const threshold = imageThreshold(project, versionId).value;
-    const pixelThreshold = (await this.pixelThreshold(project, versionId)).value;
+    const { value: pixelThreshold, colourRange } = await this.pixelThreshold(project, versionId);
     const lastReview = project.db.prepare(
       `SELECT at, label_state, mask_sha256 FROM label_events WHERE image_id = ? AND source = 'review' ORDER BY id DESC LIMIT 1`,
     );
@@ -95,7 +95,7 @@ export class ReviewService {
     }
     // most anomalous first, or nearest the decision threshold first (where a human answer teaches the most)
     items.sort(order === 'anomalous' ? (a, b) => b.score - a.score : (a, b) => Math.abs(a.score - threshold) - Math.abs(b.score - threshold));
-    return { versionId, order, imageThreshold: threshold, pixelThreshold, items, reviewed: items.filter((i) => i.reviewed).length };
+    return { versionId, order, imageThreshold: threshold, pixelThreshold, colourRange, items, reviewed: items.filter((i) => i.reviewed).length };
   }
 
   private async act(versionId: number, imageId: number, action: ReviewAction): Promise<ImageRecord> {
@@ -196,7 +196,12 @@ export class ReviewService {
     const cached = this.thresholds.get(versionId);
     if (cached) return cached;
     const validation = project.models.evaluation(versionId, 'val');
-    let info: PixelThresholdInfo = { value: 0.5, basis: 'default', note: 'No validation maps: the pixel threshold is 0.5 until the version is evaluated on validation.' };
+    let info: PixelThresholdInfo = {
+      value: 0.5,
+      basis: 'default',
+      note: 'No validation maps: the pixel threshold is 0.5 until the version is evaluated on validation.',
+      colourRange: [0, 1],
+    };
     if (validation && validation.perImage.some((i) => i.labelState !== 'unlabeled')) {
       const accumulator = new PixelMetricsAccumulator({ keepRegions: false });
       for (const image of validation.perImage) {
@@ -205,7 +210,9 @@ export class ReviewService {
         accumulator.add(map, await this.maskOf(project, image.imageId, validation.mapWidth, validation.mapHeight), validation.mapWidth, validation.mapHeight);
       }
       const derived = derivePixelThreshold(accumulator);
-      info = { value: derived.threshold, basis: derived.basis, note: derived.note };
+      const median = accumulator.result().normalPixels > 0 ? accumulator.normalQuantile(0.5) : 0;
+      const lo = Math.min(median, derived.threshold - 1e-6);
+      info = { value: derived.threshold, basis: derived.basis, note: derived.note, colourRange: [lo, lo + (derived.threshold - lo) / HEATMAP_THRESHOLD_AT] };
     }
     this.thresholds.set(versionId, info);
     return info;

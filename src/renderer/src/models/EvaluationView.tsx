@@ -151,7 +151,7 @@ function CurvePlot(props: { title: string; testId: string; xLabel: string; yLabe
           legend: { show: false },
           scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1.02] } },
           axes: [{ label: props.xLabel }, { label: props.yLabel }],
-          series: [{}, { stroke: SERIES_COLOURS[0], width: 2, paths: undefined }, ...(props.diagonal ? [{ stroke: '#999', dash: [4, 4] }] : [])],
+          series: [{}, { stroke: SERIES_COLOURS[0], width: 2, points: { show: false } }, ...(props.diagonal ? [{ stroke: '#999', dash: [4, 4], points: { show: false } }] : [])],
         }}
       />
     </Box>
@@ -174,7 +174,7 @@ function ScoreHistogram({ items, threshold }: { items: LabelledScore[]; threshol
     const h = histogram(items, BINS, lo, hi);
     return [h.x, h.normal, h.anomalous] as uPlot.AlignedData;
   }, [items, lo, hi]);
-  const bars = (colour: string) => ({ stroke: colour, fill: `${colour}88`, width: 1, paths: barsPath });
+  const bars = (colour: string) => ({ stroke: colour, fill: `${colour}88`, width: 1, paths: barsPath, points: { show: false } });
   return (
     <UPlotChart
       testId="histogram-plot"
@@ -213,12 +213,15 @@ const barsPath: uPlot.Series.PathBuilder = (u, seriesIdx, idx0, idx1) => {
   const xs = u.data[0];
   const ys = u.data[seriesIdx]!;
   const path = new Path2D();
-  const width = xs.length > 1 ? (xs[1]! - xs[0]!) * 0.9 : 0.01;
+  // the series share each bin side by side: normal on the left half, anomalous on the right
+  const bin = xs.length > 1 ? xs[1]! - xs[0]! : 0.01;
+  const half = bin * 0.45;
+  const start = seriesIdx === 1 ? -half : 0;
   for (let i = idx0; i <= idx1; i++) {
     const y = ys[i];
     if (y == null || y === 0) continue;
-    const left = u.valToPos(xs[i]! - width / 2, 'x', true);
-    const right = u.valToPos(xs[i]! + width / 2, 'x', true);
+    const left = u.valToPos(xs[i]! + start, 'x', true);
+    const right = u.valToPos(xs[i]! + start + half, 'x', true);
     const top = u.valToPos(y, 'y', true);
     const bottom = u.valToPos(0, 'y', true);
     path.rect(left, top, right - left, bottom - top);

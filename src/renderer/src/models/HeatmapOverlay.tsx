@@ -5,6 +5,7 @@ import { Chip, Slider, Stack, ToggleButton, Tooltip, Typography } from '@mui/mat
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { Image as KonvaImage, Layer } from 'react-konva';
 import type { PredictionResult } from '../../../shared/models';
+import type { PixelThresholdInfo } from '../../../shared/review';
 import { api } from '../api/transport';
 import { colourCanvas, decodeMap, outlineCanvas } from './heatmap';
 
@@ -38,13 +39,13 @@ interface Overlay {
   pixelThreshold: number | null;
 }
 
-const pixelThresholds = new Map<number, Promise<number | null>>();
-function pixelThresholdOf(versionId: number): Promise<number | null> {
+const pixelThresholds = new Map<number, Promise<PixelThresholdInfo | null>>();
+function pixelThresholdOf(versionId: number): Promise<PixelThresholdInfo | null> {
   let found = pixelThresholds.get(versionId);
   if (!found) {
     found = api
       .call('models.analysis', { version: versionId, split: 'val' })
-      .then((a) => a.pixelThreshold.value)
+      .then((a) => a.pixelThreshold)
       .catch(() => null);
     pixelThresholds.set(versionId, found);
   }
@@ -67,9 +68,9 @@ async function loadOverlay(imageId: number): Promise<void> {
     overlay = {
       imageId,
       prediction,
-      colour: colourCanvas(scores, width, height),
-      outline: pixelThreshold === null ? null : outlineCanvas(scores, width, height, pixelThreshold).canvas,
-      pixelThreshold,
+      colour: colourCanvas(scores, width, height, pixelThreshold?.colourRange ?? [0, 1]),
+      outline: pixelThreshold === null ? null : outlineCanvas(scores, width, height, pixelThreshold.value).canvas,
+      pixelThreshold: pixelThreshold?.value ?? null,
     };
     overlayError = null;
   } catch (e) {

@@ -69,16 +69,12 @@ export function histogram(items: readonly LabelledScore[], bins: number, lo: num
   return { x, normal, anomalous };
 }
 
-/** uPlot needs x ascending: keep the last y of each repeated x (a vertical step), drop the rest. */
+/**
+ * uPlot needs x strictly ascending; a curve's vertical steps repeat an x. Each repeat is moved right by a hair
+ * (1e-9 per repeat, far below a pixel) so the step is drawn as the vertical segment it is.
+ */
 export function ascendingXY(x: readonly number[], y: readonly number[]): [number[], number[]] {
   const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    if (xs.length && x[i] === xs[xs.length - 1]) ys[ys.length - 1] = Math.max(ys[ys.length - 1]!, y[i]!);
-    else {
-      xs.push(x[i]!);
-      ys.push(y[i]!);
-    }
-  }
-  return [xs, ys];
+  for (let i = 0; i < x.length; i++) xs.push(i > 0 && x[i]! <= xs[i - 1]! ? xs[i - 1]! + 1e-9 : x[i]!);
+  return [xs, [...y]];
 }

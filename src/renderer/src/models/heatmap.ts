@@ -1,5 +1,6 @@
-// Anomaly maps on screen: the 8-bit map from the service decoded back to scores, coloured on one fixed ramp over
-// the score scale [0, 1] (so two images' heat-maps compare), and the predicted mask at the pixel threshold drawn as
+// Anomaly maps on screen: the 8-bit map from the service decoded back to scores, coloured on one ramp over the
+// version's colour range (the same for every image, so two heat-maps compare; warm = at or above the pixel
+// threshold), and the predicted mask at the pixel threshold drawn as
 // an outline. Both come back as canvases at the map's size; the viewer scales them onto the image.
 import type { AnomalyMapImage } from '../../../shared/models';
 
@@ -36,14 +37,16 @@ export async function decodeMap(map: AnomalyMapImage): Promise<Float32Array> {
   return scores;
 }
 
-export function colourCanvas(scores: Float32Array, width: number, height: number): HTMLCanvasElement {
+export function colourCanvas(scores: Float32Array, width: number, height: number, range: readonly [number, number]): HTMLCanvasElement {
+  const [lo, hi] = range;
+  const span = hi - lo || 1;
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(width, height);
   for (let i = 0; i < scores.length; i++) {
-    const [r, g, b] = ramp(Math.min(1, Math.max(0, scores[i]!)));
+    const [r, g, b] = ramp(Math.min(1, Math.max(0, (scores[i]! - lo) / span)));
     image.data[i * 4] = r;
     image.data[i * 4 + 1] = g;
     image.data[i * 4 + 2] = b;

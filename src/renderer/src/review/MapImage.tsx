@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/transport';
 import { colourCanvas, decodeMap, outlineCanvas } from '../models/heatmap';
 
-export function MapImage({ imageId, evaluationId, pixelThreshold, showMap, aspect }: { imageId: number; evaluationId: number; pixelThreshold: number; showMap: boolean; aspect: number }) {
+export function MapImage(props: { imageId: number; evaluationId: number; pixelThreshold: number; colourRange: [number, number]; showMap: boolean; aspect: number }) {
+  const { imageId, evaluationId, pixelThreshold, colourRange, showMap, aspect } = props;
   const holder = useRef<HTMLDivElement>(null);
   const [ready, setReady] = useState(false);
   useEffect(() => {
@@ -16,7 +17,7 @@ export function MapImage({ imageId, evaluationId, pixelThreshold, showMap, aspec
       const map = await api.call('models.map', { evaluationId, imageId });
       const scores = await decodeMap(map);
       if (!live || !holder.current) return;
-      const colour = colourCanvas(scores, map.width, map.height);
+      const colour = colourCanvas(scores, map.width, map.height, colourRange);
       const { canvas: outline } = outlineCanvas(scores, map.width, map.height, pixelThreshold);
       for (const [canvas, opacity, name] of [[colour, 0.5, 'review-heatmap'], [outline, 1, 'review-outline']] as const) {
         Object.assign(canvas.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', opacity: String(opacity) });
@@ -28,7 +29,7 @@ export function MapImage({ imageId, evaluationId, pixelThreshold, showMap, aspec
     return () => {
       live = false;
     };
-  }, [imageId, evaluationId, pixelThreshold]);
+  }, [imageId, evaluationId, pixelThreshold, colourRange]);
   return (
     <Box sx={{ position: 'relative', height: '100%', aspectRatio: String(aspect), maxWidth: '100%', mx: 'auto', bgcolor: '#1e1e1e' }} data-testid="review-image">
       <img src={api.fileUrl('image', imageId)} alt="" style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', objectFit: 'fill' }} />

@@ -35,7 +35,7 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
     void refresh();
     void api.call('models.backbones', {}).then((list) => {
       setBackbones(list);
-      // the light backbone first on a CPU: it trains in minutes; the user can pick another
+      // ResNet-50 first: the backbone the presets were designed and measured with; the user can pick another
       setBackbone((b) => b || (list.find((c) => c.name.startsWith('resnet50')) ?? list[0])?.path || OTHER);
     });
     void api.call('images.list', { filter: { split: 'train' } }).then((list) => {
