@@ -9,10 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ort from 'onnxruntime-node';
 import { compileTraining } from '../main/ml/engine/compile.js';
+import { Graph } from '../main/ml/engine/graph.js';
+import { toModelProto } from '../main/ml/engine/onnx/serialize.js';
+import { createSession } from '../main/ml/engine/runtime.js';
+import { convWeightGradient } from '../main/ml/engine/vjp.js';
 import type { ModelDefinition } from '../main/ml/engine/model.js';
-import { fromChannelMajor, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
-import { binaryCrossEntropyWithLogits } from '../main/ml/engine/nn/losses.js';
+import type { FloatArray } from '../main/ml/engine/dtype.js';
+import { convBn, fromChannelMajor, linear, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
+import { binaryCrossEntropyWithLogits, focalLossWithLogits } from '../main/ml/engine/nn/losses.js';
 import * as op from '../main/ml/engine/ops.js';
 import type { ExecutionProvider, ProviderAttempt } from '../main/ml/engine/runtime.js';
 import { Trainer } from '../main/ml/engine/trainer.js';
@@ -24,17 +30,25 @@ const FMA_SOURCE = fileURLToPath(new URL('../../../src/bench/native/fma_peak.c',
 export interface FmaPeak {
   gflops: number;
   threads: number;
+  /** The vector unit measured: avx512, avx2 (with FMA), sse, neon or scalar (see native/fma_peak.c). */
+  isa: string;
+  lanes: number;
+  chains: number;
 }
 
-/** Compiles (once, cached by source hash) and runs the FMA peak program on every core. */
-export async function measureFmaPeak(log: (s: string) => void): Promise<FmaPeak | { error: string }> {
+/**
+ * Compiles (once, cached by source hash) and runs the FMA peak program on every core. It picks the widest vector
+ * unit at run time; `isa` (or the DWB_FMA_ISA environment variable) forces a narrower one.
+ */
+export async function measureFmaPeak(log: (s: string) => void, isa = process.env.DWB_FMA_ISA): Promise<FmaPeak | { error: string }> {
   const source = await readFile(FMA_SOURCE);
   const dir = path.join(os.tmpdir(), 'dwb-bench-native');
   const binary = path.join(dir, `fma_peak-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`);
   if (!existsSync(binary)) {
     await mkdir(dir, { recursive: true });
     try {
-      await run(process.env.CC ?? 'cc', ['-O3', '-march=native', '-pthread', '-o', binary, FMA_SOURCE]);
+      // no -march=native: each kernel carries its own target attribute and the program dispatches on cpuid
+      await run(process.env.CC ?? 'cc', ['-O3', '-pthread', '-o', binary, FMA_SOURCE]);
     } catch (error) {
       return { error: `no C compiler to build the FMA peak program (${(error as Error).message.split('\n')[0]}); install gcc` };
     }
@@ -42,12 +56,19 @@ export async function measureFmaPeak(log: (s: string) => void): Promise<FmaPeak 
   const threads = os.availableParallelism();
   log(`measuring the FMA peak on ${threads} threads…\n`);
   // the best of three runs: the peak is what the hardware can do, not an average over interruptions
-  let best = 0;
+  let best: FmaPeak | null = null;
   for (let i = 0; i < 3; i++) {
-    const { stdout } = await run(binary, [String(threads), '150000000']);
-    best = Math.max(best, (JSON.parse(stdout) as { gflops: number }).gflops);
+    let stdout: string;
+    try {
+      ({ stdout } = await run(binary, [String(threads), '150000000', ...(isa ? [isa] : [])]));
+    } catch (error) {
+      const out = (error as { stdout?: string }).stdout;
+      return { error: out ? (JSON.parse(out) as { error: string }).error : (error as Error).message.split('\n')[0]! };
+    }
+    const r = JSON.parse(stdout) as FmaPeak;
+    if (!best || r.gflops > best.gflops) best = { gflops: r.gflops, threads, isa: r.isa, lanes: r.lanes, chains: r.chains };
   }
-  return { gflops: best, threads };
+  return best!;
 }
 
 export interface StepModelSize {
@@ -79,7 +100,55 @@ export function segmentationStepModel({ batch, channels, size, head }: StepModel
   };
 }
 
-export interface StepBenchResult extends StepModelSize {
+export interface SuperSimpleNetStepSize {
+  /** Images per step; the step trains on twice as many (each image clean and with synthetic anomalies). */
+  batch: number;
+  channels: number;
+  size: number;
+  head: number;
+  clsChannels: number;
+  kernel: number;
+}
+
+/**
+ * The trainable part of SuperSimpleNet as its training step runs it, on frozen backbone features: the batch
+ * doubled, a 1×1 adaptor C→C, Gaussian noise (σ 0.015) on the adapted features under a synthetic-anomaly mask,
+ * the segmentation head (1×1 C→head + batch norm + leaky ReLU + 1×1 head→1, no bias) and the classification head
+ * (concat(features, seg map) → k×k conv (C+1)→clsChannels + batch norm + ReLU → global max and mean of it and of
+ * the seg map → linear → 1), focal losses on the map and on the score.
+ */
+export function superSimpleNetStepModel({ batch, channels, size, head, clsChannels, kernel }: SuperSimpleNetStepSize): ModelDefinition {
+  const n2 = 2 * batch;
+  const positions = n2 * size * size;
+  return {
+    name: 'supersimplenet-step',
+    inputs: [{ name: 'features', shape: [batch, channels, size, size] }],
+    targets: [
+      { name: 'noise_mask', shape: [n2, 1, size, size] },
+      { name: 'mask', shape: [n2, 1, size, size] },
+      { name: 'label', shape: [n2, 1] },
+    ],
+    forward(m, { features, noise_mask, mask, label }) {
+      let adapted = pointwise(m, 'adaptor', toChannelMajor(op.concat([features!, features!], 0)), { out: channels, group: 'adaptor' });
+      if (m.mode === 'train') {
+        const noise = op.hashNoise([m.stepCounter()], [channels, positions], { distribution: 'normal', seed: 1 });
+        adapted = op.add(adapted, op.mul(op.mul(noise, 0.015), op.reshape(noise_mask!, [1, positions])));
+      }
+      const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', adapted, { out: head, group: 'head' }), 0.2);
+      const seg = op.reshape(pointwise(m, 'seg.out', hidden, { out: 1, bias: false, group: 'head' }), [n2, 1, size, size]);
+      const clsInput = op.concat([fromChannelMajor(adapted, n2, size, size), seg], 1);
+      const cls = op.relu(convBn(m, 'cls.conv', clsInput, { out: clsChannels, kernel, group: 'head' }));
+      const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(seg), op.globalAveragePool(seg)], 1);
+      const score = linear(m, 'cls.fc', op.reshape(pooled, [n2, 2 * clsChannels + 2]), 1, 'head');
+      if (m.mode === 'infer') return { outputs: { seg, score } };
+      const segLoss = focalLossWithLogits(seg, mask!, { gamma: 4 });
+      const clsLoss = focalLossWithLogits(score, label!, { gamma: 4 });
+      return { loss: op.add(segLoss, clsLoss), terms: { seg: segLoss, cls: clsLoss }, outputs: { seg, score } };
+    },
+  };
+}
+
+export interface StepBenchResult {
   provider: string;
   attempts: ProviderAttempt[];
   gflopPerStep: number;
@@ -90,14 +159,11 @@ export interface StepBenchResult extends StepModelSize {
   steps: number;
 }
 
-export async function benchTrainingStep(size: StepModelSize, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult> {
-  const artifacts = compileTraining(segmentationStepModel(size), { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
+/** Times the train step of a model on one fixed batch (after two warm-up steps). */
+async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult> {
+  const artifacts = compileTraining(model, { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
   const trainer = await Trainer.create(artifacts, { seed: 1, ...(options.providers ? { providers: options.providers } : {}) });
-  const random = seededRandom(2);
-  const features = Float32Array.from({ length: size.batch * size.channels * size.size * size.size }, () => random() * 2 - 1);
-  const mask = Float32Array.from({ length: size.batch * size.size * size.size }, () => (random() < 0.05 ? 1 : 0));
-  const batch = { features, mask };
-  log(`step ${size.batch}×${size.channels}×${size.size}×${size.size}, head ${size.head}, on ${trainer.provider}: warming up…\n`);
+  log(`${label} on ${trainer.provider}: warming up…\n`);
   for (let i = 0; i < 2; i++) await trainer.trainStep(batch, 1e-4);
   const times: number[] = [];
   for (let i = 0; i < options.steps; i++) {
@@ -108,16 +174,106 @@ export async function benchTrainingStep(size: StepModelSize, options: { steps: n
   await trainer.release();
   times.sort((a, b) => a - b);
   const stepMs = times[Math.floor(times.length / 2)]!;
-  const bestStepMs = times[0]!;
   const gflopPerStep = artifacts.trainStep.matmulFlops / 1e9;
-  return {
-    ...size,
-    provider: trainer.provider,
-    attempts: trainer.attempts,
-    gflopPerStep,
-    stepMs,
-    bestStepMs,
-    gflops: gflopPerStep / (stepMs / 1000),
-    steps: options.steps,
+  return { provider: trainer.provider, attempts: trainer.attempts, gflopPerStep, stepMs, bestStepMs: times[0]!, gflops: gflopPerStep / (stepMs / 1000), steps: options.steps };
+}
+
+const uniformValues = (random: () => number, count: number) => Float32Array.from({ length: count }, () => random() * 2 - 1);
+const binaryValues = (random: () => number, count: number, p: number) => Float32Array.from({ length: count }, () => (random() < p ? 1 : 0));
+
+export async function benchTrainingStep(size: StepModelSize, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult & StepModelSize> {
+  const random = seededRandom(2);
+  const batch = {
+    features: uniformValues(random, size.batch * size.channels * size.size * size.size),
+    mask: binaryValues(random, size.batch * size.size * size.size, 0.05),
   };
+  const label = `segmentation step ${size.batch}×${size.channels}×${size.size}×${size.size}, head ${size.head}`;
+  return { ...size, ...(await benchStep(segmentationStepModel(size), batch, label, options, log)) };
+}
+
+/** The SuperSimpleNet training step (batch doubled, both heads, the k×k classification conv). */
+export async function benchSuperSimpleNetStep(size: SuperSimpleNetStepSize, options: { steps: number; providers?: ExecutionProvider[] }, log: (s: string) => void): Promise<StepBenchResult & SuperSimpleNetStepSize> {
+  const random = seededRandom(2);
+  const n2 = 2 * size.batch;
+  const maps = n2 * size.size * size.size;
+  const batch = {
+    features: uniformValues(random, size.batch * size.channels * size.size * size.size),
+    noise_mask: binaryValues(random, maps, 0.3),
+    mask: binaryValues(random, maps, 0.05),
+    label: binaryValues(random, n2, 0.5),
+  };
+  const label = `SuperSimpleNet step ${size.batch} images (${n2} after doubling) ×${size.channels}×${size.size}×${size.size}, seg head ${size.head}, cls ${size.kernel}×${size.kernel} →${size.clsChannels}`;
+  return { ...size, ...(await benchStep(superSimpleNetStepModel(size), batch, label, options, log)) };
+}
+
+export interface ConvGradientSize {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  size: number;
+  kernel: number;
+}
+
+export interface ConvGradientResult extends ConvGradientSize {
+  /** Useful multiply-adds ×2 of the weight gradient (2·O·C·k²·N·H·W), the same for every formulation. */
+  gflop: number;
+  /** GFLOP/s of the forward convolution at the same size, for reference. */
+  forwardGflops: number;
+  /** GFLOP/s of the weight gradient per formulation (median of the runs). */
+  weightGradientGflops: Partial<Record<'gemm' | 'conv', number>>;
+}
+
+/**
+ * The weight gradient of a "same" k×k convolution (the SuperSimpleNet classification head's 5×5, 1537→128) in
+ * each formulation, against the forward convolution at the same size: GFLOP/s of useful work.
+ */
+export async function benchConvWeightGradient(
+  size: ConvGradientSize,
+  options: { runs: number; formulations: readonly ('gemm' | 'conv')[] },
+  log: (s: string) => void,
+): Promise<ConvGradientResult> {
+  const { batch, inChannels, outChannels, size: hw, kernel } = size;
+  const pad = (kernel - 1) / 2;
+  const gflop = (2 * outChannels * inChannels * kernel * kernel * batch * hw * hw) / 1e9;
+  const random = seededRandom(3);
+  const values = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
+  const xShape = [batch, inChannels, hw, hw];
+  const gShape = [batch, outChannels, hw, hw];
+  const wShape = [outChannels, inChannels, kernel, kernel];
+  const feeds = {
+    x: new ort.Tensor('float32', values(batch * inChannels * hw * hw), xShape),
+    g: new ort.Tensor('float32', values(batch * outChannels * hw * hw), gShape),
+    w: new ort.Tensor('float32', values(outChannels * inChannels * kernel * kernel), wShape),
+  };
+  const time = async (name: string, build: (gr: Graph) => { inputs: string[]; output: import('../main/ml/engine/graph.js').Tensor }) => {
+    const gr = new Graph();
+    const { output, inputs } = build(gr);
+    const { session } = await createSession(toModelProto({ name, outputs: [{ name: 'y', tensor: output }] }), { providers: ['cpu'] });
+    const feed = Object.fromEntries(inputs.map((i) => [i, feeds[i as keyof typeof feeds]]));
+    await session.run(feed); // warm-up: allocations, kernel selection
+    const times: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      const start = performance.now();
+      await session.run(feed);
+      times.push(performance.now() - start);
+    }
+    await session.release();
+    times.sort((a, b) => a - b);
+    const ms = times[Math.floor(times.length / 2)]!;
+    log(`  ${name}: ${ms.toFixed(0)} ms, ${(gflop / (ms / 1000)).toFixed(1)} GFLOP/s\n`);
+    return gflop / (ms / 1000);
+  };
+  log(`conv ${kernel}×${kernel} ${inChannels}→${outChannels} on ${batch}×${hw}×${hw} (${gflop.toFixed(0)} GFLOP per pass):\n`);
+  const forwardGflops = await time('forward', (gr) => ({
+    inputs: ['x', 'w'],
+    output: op.conv2d(gr.input('x', xShape, 'float32'), gr.input('w', wShape, 'float32'), undefined, pad),
+  }));
+  const weightGradientGflops: ConvGradientResult['weightGradientGflops'] = {};
+  for (const formulation of options.formulations) {
+    weightGradientGflops[formulation] = await time(`weight gradient (${formulation})`, (gr) => ({
+      inputs: ['x', 'g'],
+      output: convWeightGradient(gr.input('x', xShape, 'float32'), gr.input('g', gShape, 'float32'), wShape, pad, formulation),
+    }));
+  }
+  return { ...size, gflop, forwardGflops, weightGradientGflops };
 }

@@ -56,7 +56,11 @@ export const CASES: Record<string, Case[]> = {
   Clip: [{ name: 'inside and outside [-1, 1]', inputs: [s([3, 4])], build: (a) => op.clip(a!, -1.05, 1.05) }],
   Identity: [{ name: 'elementwise', inputs: [s([4])], build: (a) => op.identity(a!) }],
   // through float32 and back: rounding to float32 limits the finite difference, hence the larger step and tolerance
-  Cast: [{ name: 'float64 → float32 → float64', inputs: [s([4])], build: (a) => op.cast(op.mul(op.cast(a!, 'float32'), op.scalar(op.cast(a!, 'float32'), 3)), 'float64'), eps: 1e-2, tolerance: 1e-4 }],
+  Cast: [
+    { name: 'float64 → float32 → float64', inputs: [s([4])], build: (a) => op.cast(op.mul(op.cast(a!, 'float32'), op.scalar(op.cast(a!, 'float32'), 3)), 'float64'), eps: 1e-2, tolerance: 1e-4 },
+    // the bool input of the cast gets no gradient: the mask is a step function of x, flat almost everywhere
+    { name: 'bool mask of a trained tensor, x·[x > .5]', inputs: [s([8])], build: (a) => op.mul(op.cast(op.greater(a!, 0.5), 'float64'), a!) },
+  ],
   MatMul: [
     { name: '2-d', inputs: [s([3, 4]), s([4, 5])], build: (a, b) => op.matmul(a!, b!) },
     { name: 'batched [2,3,4] @ [4,5]', inputs: [s([2, 3, 4]), s([4, 5])], build: (a, b) => op.matmul(a!, b!) },
@@ -74,6 +78,7 @@ export const CASES: Record<string, Case[]> = {
     { name: '3×3 no padding', inputs: [s([1, 2, 5, 5]), s([3, 2, 3, 3])], build: (x, w) => op.conv2d(x!, w!, undefined, 0) },
     { name: '1×1 (matrix-product path)', inputs: [s([2, 3, 4, 4]), s([5, 3, 1, 1]), s([5])], build: (x, w, b) => op.conv2d(x!, w!, b!, 0) },
     { name: '5×5 padding 2', inputs: [s([1, 2, 6, 6]), s([2, 2, 5, 5])], build: (x, w) => op.conv2d(x!, w!, undefined, 2) },
+    { name: '5×5 padding 1, batch 2', inputs: [s([2, 2, 6, 7]), s([3, 2, 5, 5])], build: (x, w) => op.conv2d(x!, w!, undefined, 1) },
   ],
   ConvTranspose: [
     { name: '3×3 padding 1', inputs: [s([2, 3, 4, 4]), s([3, 2, 3, 3])], build: (x, w) => op.convTranspose2d(x!, w!, 1) },

@@ -37,7 +37,8 @@ function reference(config: OptimizerConfig, lr: Record<string, number>, steps: n
     const scale = config.maxGradNorm === undefined ? 1 : Math.min(1, config.maxGradNorm / (norm + 1e-6));
     for (const k of Object.keys(values)) {
       const rate = lr[group[k]!]!;
-      const decay = config.weightDecay?.[group[k]!] ?? 0;
+      // torch's defaults for a group given no weight decay: AdamW 0.01, SGD 0
+      const decay = config.weightDecay?.[group[k]!] ?? (config.kind === 'adamw' ? 0.01 : 0);
       values[k] = values[k]!.map((x, i) => {
         let g = grads[k]![i]! * scale;
         if (config.kind === 'adamw') {
@@ -69,6 +70,7 @@ describe('optimizers as graph ops', () => {
   const cases: [string, OptimizerConfig][] = [
     ['AdamW with per-group weight decay', { kind: 'adamw', weightDecay: { fast: 0.1, slow: 0.5 } }],
     ['AdamW with global-norm clipping', { kind: 'adamw', betas: [0.8, 0.99], maxGradNorm: 0.5 }],
+    ['AdamW with one group left to the default weight decay (0.01)', { kind: 'adamw', weightDecay: { fast: 0.1 } }],
     ['SGD with momentum and weight decay', { kind: 'sgd', momentum: 0.9, weightDecay: { slow: 0.2 } }],
     ['plain SGD', { kind: 'sgd' }],
   ];

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { benchTrainingStep, measureFmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
+import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
@@ -11,24 +11,34 @@ import { UsageError } from '../errors.js';
 const SECTIONS = ['import', 'engine', 'grid', 'trainer', 'training-ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
-/** The size the feasibility study measured (~19 GFLOP a step), and a full SuperSimpleNet-sized one. */
+/** The size the feasibility study measured (~19 GFLOP a step). */
 const FEASIBILITY = { batch: 16, channels: 384, size: 32, head: 256 };
-const LARGER = { batch: 16, channels: 1536, size: 28, head: 1024 };
+/**
+ * SuperSimpleNet's real step at full width on stride-8 maps of a 256² image (32×32), with few images so that it
+ * takes seconds on 2 cores: the cost per image is what matters, and it scales linearly with the batch.
+ */
+const SUPERSIMPLENET = { batch: 4, channels: 1536, size: 32, head: 1024, clsChannels: 128, kernel: 5 };
+/** The classification head's 5×5 conv at a real batch: its weight gradient was the step's bottleneck. */
+const CLS_CONV = { batch: 32, inChannels: 1537, outChannels: 128, size: 32, kernel: 5 };
+const FORMULATIONS = ['gemm', 'conv'] as const;
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--dataset <name>] [--ladder-only | --no-ladder] [--epochs N] [--backbone <onnx>] [--json]`,
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--epochs N] [--backbone <onnx>] [--json]`,
   examples: [
     'npm run bench',
     'npm run bench -- import --images 500 --json',
     'npm run bench -- engine --json',
+    'npm run bench -- engine --fma-isa avx2 --conv-formulations gemm,conv',
     'npm run bench -- trainer --json',
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
   ],
   options: {
     images: { type: 'string' },
     provider: { type: 'string' },
+    'fma-isa': { type: 'string' },
+    'conv-formulations': { type: 'string' },
     dataset: { type: 'string' },
     'ladder-only': { type: 'boolean' },
     'no-ladder': { type: 'boolean' },
@@ -128,24 +138,34 @@ async function engineSection(values: Record<string, string | boolean | undefined
     if (!PROVIDER_ORDER.includes(values.provider as ExecutionProvider)) throw new UsageError(`unknown provider "${values.provider}"; use one of ${PROVIDER_ORDER.join(', ')}`);
     providers = [values.provider as ExecutionProvider];
   }
-  // the peak is measured right before each step benchmark and the best kept: on a shared machine the cores' speed
+  const isa = typeof values['fma-isa'] === 'string' ? values['fma-isa'] : undefined;
+  const formulations = (typeof values['conv-formulations'] === 'string' ? values['conv-formulations'] : 'gemm').split(',');
+  for (const f of formulations) if (!FORMULATIONS.includes(f as never)) throw new UsageError(`unknown weight-gradient formulation "${f}"; use ${FORMULATIONS.join(', ')}`);
+  const withProviders = (steps: number) => ({ steps, ...(providers ? { providers } : {}) });
+  // the peak is measured right before each benchmark and the best kept: on a shared machine the cores' speed
   // drifts, and the ratio should compare figures taken in the same minutes
-  const peaks = [await measureFmaPeak(ctx.err)];
-  const feasibility = await benchTrainingStep(FEASIBILITY, { steps: 20, ...(providers ? { providers } : {}) }, ctx.err);
-  peaks.push(await measureFmaPeak(ctx.err));
-  const larger = await benchTrainingStep(LARGER, { steps: 3, ...(providers ? { providers } : {}) }, ctx.err);
-  const measured = peaks.filter((p): p is { gflops: number; threads: number } => 'gflops' in p);
-  const peak = measured.length ? measured.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : peaks[0]!;
-  const peakGflops = 'gflops' in peak ? peak.gflops : null;
-  const ratio = (r: StepBenchResult) => (peakGflops ? r.gflops / peakGflops : null);
+  const peaks = [await measureFmaPeak(ctx.err, isa)];
+  const feasibility = await benchTrainingStep(FEASIBILITY, withProviders(20), ctx.err);
+  peaks.push(await measureFmaPeak(ctx.err, isa));
+  const superSimpleNet = await benchSuperSimpleNetStep(SUPERSIMPLENET, withProviders(3), ctx.err);
+  peaks.push(await measureFmaPeak(ctx.err, isa));
+  const clsConv = await benchConvWeightGradient(CLS_CONV, { runs: 1, formulations: formulations as (typeof FORMULATIONS)[number][] }, ctx.err);
+  peaks.push(await measureFmaPeak(ctx.err, isa));
+  const measured = peaks.filter((p): p is FmaPeak => 'gflops' in p);
+  const peak = measured.length ? measured.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : null;
+  const peakGflops = peak?.gflops ?? null;
+  const share = (gflops: number) => (peakGflops ? gflops / peakGflops : null);
+  const ratio = (r: StepBenchResult) => share(r.gflops);
+  const percent = (gflops: number) => (peakGflops ? `, ${((gflops / peakGflops) * 100).toFixed(0)}% of peak` : '');
   if (!values.json) {
-    ctx.out(`engine: FMA peak ${peakGflops ? `${peakGflops.toFixed(1)} GFLOP/s float32 on ${(peak as { threads: number }).threads} threads` : (peak as { error: string }).error}\n`);
-    for (const r of [feasibility, larger]) {
-      ctx.out(
-        `  train step ${r.batch}×${r.channels}×${r.size}×${r.size}, head ${r.head} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ` +
-          `${r.stepMs.toFixed(1)} ms median (best ${r.bestStepMs.toFixed(1)}), ${r.gflops.toFixed(1)} GFLOP/s${ratio(r) === null ? '' : `, ${(ratio(r)! * 100).toFixed(0)}% of peak`}\n`,
-      );
-    }
+    ctx.out(`engine: FMA peak ${peak ? `${peak.gflops.toFixed(1)} GFLOP/s float32 on ${peak.threads} threads (${peak.isa}, ${peak.chains} chains of ${peak.lanes} floats)` : (peaks[0] as { error: string }).error}\n`);
+    const line = (label: string, r: StepBenchResult) =>
+      ctx.out(`  ${label} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ${r.stepMs.toFixed(1)} ms median (best ${r.bestStepMs.toFixed(1)}), ${r.gflops.toFixed(1)} GFLOP/s${percent(r.gflops)}\n`);
+    line(`train step ${FEASIBILITY.batch}×${FEASIBILITY.channels}×${FEASIBILITY.size}×${FEASIBILITY.size}, head ${FEASIBILITY.head}`, feasibility);
+    line(`SuperSimpleNet step, ${SUPERSIMPLENET.batch} images doubled to ${2 * SUPERSIMPLENET.batch}, ${SUPERSIMPLENET.channels}×${SUPERSIMPLENET.size}×${SUPERSIMPLENET.size}, both heads`, superSimpleNet);
+    ctx.out(`  cls conv ${CLS_CONV.kernel}×${CLS_CONV.kernel} ${CLS_CONV.inChannels}→${CLS_CONV.outChannels}, batch ${CLS_CONV.batch} at ${CLS_CONV.size}×${CLS_CONV.size}: forward ${clsConv.forwardGflops.toFixed(1)} GFLOP/s${percent(clsConv.forwardGflops)}`);
+    for (const [f, g] of Object.entries(clsConv.weightGradientGflops)) ctx.out(`; weight gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(g)}`);
+    ctx.out('\n');
     const failed = feasibility.attempts.filter((a) => !a.ok);
     if (failed.length) ctx.out(`  providers that did not load: ${failed.map((a) => `${a.provider} (${a.error})`).join('; ')}\n`);
   }
@@ -159,7 +179,16 @@ async function engineSection(values: Record<string, string | boolean | undefined
     provider: feasibility.provider,
     attempts: feasibility.attempts,
     size: FEASIBILITY,
-    larger: { stepMs: larger.stepMs, gflops: larger.gflops, ratio: ratio(larger), gflopPerStep: larger.gflopPerStep, provider: larger.provider, size: LARGER },
-    ...('error' in peak ? { peakError: peak.error } : { peakThreads: peak.threads }),
+    superSimpleNet: { stepMs: superSimpleNet.stepMs, bestStepMs: superSimpleNet.bestStepMs, gflops: superSimpleNet.gflops, ratio: ratio(superSimpleNet), gflopPerStep: superSimpleNet.gflopPerStep, provider: superSimpleNet.provider, size: SUPERSIMPLENET },
+    clsConvWeightGradient: {
+      size: CLS_CONV,
+      gflopPerPass: clsConv.gflop,
+      forwardGflops: clsConv.forwardGflops,
+      forwardRatio: share(clsConv.forwardGflops),
+      weightGradientGflops: clsConv.weightGradientGflops,
+      weightGradientRatio: Object.fromEntries(Object.entries(clsConv.weightGradientGflops).map(([f, g]) => [f, share(g)])),
+    },
+    peaks: measured.map((p) => p.gflops),
+    ...(peak ? { peakThreads: peak.threads, peakIsa: peak.isa, peakLanes: peak.lanes, peakChains: peak.chains } : { peakError: (peaks[0] as { error: string }).error }),
   };
 }

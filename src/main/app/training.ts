@@ -170,16 +170,25 @@ export class TrainingService {
           },
         },
       )
-      .then(({ runId, versionId }) => this.emit('training.finished', { runId, status: 'completed', versionId, error: null }))
-      .catch((error: Error) => {
-        failedEarly(error);
-        if (job.runId === null) return;
-        const cancelled = error instanceof CancelledError;
-        this.emit('training.finished', { runId: job.runId, status: cancelled ? 'cancelled' : 'failed', versionId: null, error: cancelled ? null : error.message });
-      })
-      .finally(async () => {
+      .then(
+        (outcome) => ({ outcome, error: null }),
+        (error: Error) => ({ outcome: null, error }),
+      )
+      .then(async ({ outcome, error }) => {
+        // the slot is free and the worker gone before anyone hears the run has finished
         if (this.job === job) this.job = null;
         await worker.close();
+        if (outcome) {
+          this.emit('training.finished', { runId: outcome.runId, status: 'completed', versionId: outcome.versionId, error: null });
+          return;
+        }
+        failedEarly(error!);
+        if (job.runId === null) return;
+        const cancelled = error instanceof CancelledError;
+        // a worker that died (out of memory, a crash) could not record its run's end: record it here
+        const run = project.runs.get(job.runId);
+        if (run?.status === 'running' && project.db.open) project.runs.finish(job.runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : error!.message);
+        this.emit('training.finished', { runId: job.runId, status: cancelled ? 'cancelled' : 'failed', versionId: null, error: cancelled ? null : error!.message });
       });
     return { runId: await runIdKnown };
   }

@@ -22,7 +22,7 @@ export async function encodeMap(map: Float32Array, width: number, height: number
   const span = max - min;
   const levels = Buffer.alloc(map.length);
   if (span > 0) for (let i = 0; i < map.length; i++) levels[i] = Math.round(((map[i]! - min) / span) * 255);
-  const png = await sharp(levels, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
+  const png = await sharp(levels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
   return { png, min, max };
 }
 

@@ -1,20 +1,25 @@
-// Checkpoints: every parameter, buffer and optimizer-state tensor, the step, the training config and the hash of
-// the train-step graph, in one file. Written to a temporary file, flushed and renamed, so a crash leaves either the
-// old checkpoint or the new one, never a torn file. Values round-trip bit for bit.
+// Checkpoints: every parameter, buffer and optimizer-state tensor by name and shape, the step and the training
+// config, in one file. They load into any train-step graph whose tensors have the same names and shapes, so a change
+// in code generation (a new lowering, a fused op) does not orphan saved runs; the graph's hash is kept only as a
+// note. Written to a temporary file, flushed and renamed, so a crash leaves either the old checkpoint or the new
+// one, never a torn file. Values round-trip bit for bit. Format 1 (no shapes, tied to the graph hash) still loads.
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FloatArray, FloatDType } from './dtype.js';
 
 const MAGIC = Buffer.from('DWBCKPT1', 'latin1');
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 export interface Checkpoint {
   step: number;
+  /** Hash of the train-step graph that wrote it: informative only, loading matches tensors by name and shape. */
   graphHash: string;
   config: unknown;
   /** Parameters, buffers and optimizer state by name. */
   tensors: Map<string, FloatArray>;
+  /** Shape of each tensor (absent in format-1 files, where only the length is known). */
+  shapes?: Map<string, readonly number[]>;
 }
 
 interface Header {
@@ -24,7 +29,7 @@ interface Header {
   config: unknown;
   savedAt: string;
   dataSha256: string;
-  tensors: { name: string; dtype: FloatDType; length: number; offset: number }[];
+  tensors: { name: string; dtype: FloatDType; length: number; offset: number; shape?: number[] }[];
 }
 
 export class CheckpointError extends Error {
@@ -37,7 +42,8 @@ export async function saveCheckpoint(file: string, checkpoint: Checkpoint): Prom
   let offset = 0;
   for (const [name, values] of checkpoint.tensors) {
     const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-    entries.push({ name, dtype: values instanceof Float64Array ? 'float64' : 'float32', length: values.length, offset });
+    const shape = checkpoint.shapes?.get(name);
+    entries.push({ name, dtype: values instanceof Float64Array ? 'float64' : 'float32', length: values.length, offset, ...(shape ? { shape: [...shape] } : {}) });
     chunks.push(bytes);
     // keep every tensor 8-byte aligned so it can be viewed in place when loaded
     const padding = (8 - (bytes.length % 8)) % 8;
@@ -87,10 +93,12 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint & { saved
     throw new CheckpointError(`${file} is damaged (its data does not match its checksum); use an earlier checkpoint`);
   }
   const tensors = new Map<string, FloatArray>();
+  const shapes = new Map<string, readonly number[]>();
   for (const t of header.tensors) {
+    if (t.shape) shapes.set(t.name, t.shape);
     const size = t.dtype === 'float64' ? 8 : 4;
     const copy = Buffer.from(data.subarray(t.offset, t.offset + t.length * size));
     tensors.set(t.name, t.dtype === 'float64' ? new Float64Array(copy.buffer, copy.byteOffset, t.length) : new Float32Array(copy.buffer, copy.byteOffset, t.length));
   }
-  return { step: header.step, graphHash: header.graphHash, config: header.config, tensors, savedAt: header.savedAt };
+  return { step: header.step, graphHash: header.graphHash, config: header.config, tensors, ...(shapes.size ? { shapes } : {}), savedAt: header.savedAt };
 }

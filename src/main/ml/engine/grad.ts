@@ -6,6 +6,7 @@ import { fitTo, reduceTo } from './broadcastGrad.js';
 import { topologicalOrder, type Tensor } from './graph.js';
 import * as op from './ops.js';
 import { PRIMITIVES } from './ops.js';
+import { isFloat } from './dtype.js';
 import { formatShape, sizeOf } from './shape.js';
 import { VJP } from './vjp.js';
 
@@ -34,7 +35,8 @@ export function gradients(loss: Tensor, targets: readonly Tensor[], seed?: Tenso
   // tensors that depend on a target (forward reachability): only they need gradients
   const needs = new Set<Tensor>(targets);
   for (const t of order) {
-    if (!needs.has(t) && t.inputs.some((i) => needs.has(i)) && t.op !== 'StopGradient') needs.add(t);
+    // a bool or integer tensor (a comparison, a cast to bool) carries no gradient, whatever it depends on
+    if (!needs.has(t) && isFloat(t.dtype) && t.inputs.some((i) => needs.has(i)) && !PRIMITIVES[t.op]?.cutsGradient) needs.add(t);
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, seed ?? op.reshape(op.scalar(loss, 1), loss.shape));

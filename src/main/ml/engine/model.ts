@@ -4,6 +4,7 @@
 // as constants, batch norm folded) without the model code knowing which.
 import { type FloatArray, type FloatDType } from './dtype.js';
 import { Graph, type Tensor } from './graph.js';
+import { STEP_INPUT } from './optim.js';
 import { sizeOf, type Shape } from './shape.js';
 
 export type ModelMode = 'train' | 'eval' | 'infer';
@@ -96,6 +97,16 @@ export class ModelBuilder {
     const v = this.values?.get(name);
     if (!v) throw new Error(`no value for ${name}: folding needs the trained parameters`);
     return v;
+  }
+
+  /**
+   * The number of the optimizer step being taken (1, 2, …; a float scalar), fed by the Trainer in train and eval
+   * graphs and restored with a checkpoint's step: the key for per-step noise (ops.hashNoise) that repeats exactly
+   * after a resume. Absent from inference graphs (it throws there: inference has no step).
+   */
+  stepCounter(): Tensor {
+    if (this.mode === 'infer') throw new Error('an inference graph has no step counter; add noise in train mode only');
+    return this.graph.inputs.get(STEP_INPUT) ?? this.graph.input(STEP_INPUT, [], this.dtype);
   }
 
   constant(values: FloatArray, shape: Shape): Tensor {

@@ -19,6 +19,11 @@ export interface PrimitiveSpec {
   arity: number | [number, number];
   /** False for ops with no gradient: comparisons, casts to bool, resampling on frozen paths. */
   differentiable: boolean;
+  /**
+   * True where the output is a constant as far as gradients go, whatever the inputs: StopGradient, and random
+   * numbers (whose input gives only a shape or a counter). No gradient flows through, and none is asked for.
+   */
+  cutsGradient?: boolean;
   infer(inputs: readonly Tensor[], attrs: Attrs): Inferred;
 }
 
@@ -142,7 +147,23 @@ export const PRIMITIVES: Record<string, PrimitiveSpec> = {
   Sign: unary('Sign', false),
   Identity: unary('Identity'),
   /** Identity whose gradient is cut: what flows through it is treated as a constant. */
-  StopGradient: unary('StopGradient', false),
+  StopGradient: { ...unary('StopGradient', false), cutsGradient: true },
+  // ONNX Runtime's own generators: shaped like the input, in its dtype (see random.ts on how they are seeded)
+  RandomNormalLike: { ...unary('RandomNormalLike', false), cutsGradient: true },
+  RandomUniformLike: { ...unary('RandomUniformLike', false), cutsGradient: true },
+  HashNoise: {
+    // counter-based noise: a pure function of (keys, seed, stream, element index); see onnx/hashNoise.ts
+    arity: [1, 4],
+    differentiable: false,
+    cutsGradient: true,
+    infer(inputs, attrs) {
+      const dtype = sameFloat('HashNoise', inputs);
+      if (inputs.some((t) => sizeOf(t.shape) !== 1)) fail('HashNoise', inputs, 'keys must be scalars');
+      const shape = attrs.shape as number[];
+      if (sizeOf(shape) > 2 ** 31) fail('HashNoise', inputs, `${formatShape(shape)} has more than 2³¹ elements`);
+      return { shape, dtype };
+    },
+  },
   Cast: {
     arity: 1,
     differentiable: true,
@@ -348,6 +369,29 @@ export const sigmoid = (x: Tensor) => apply('Sigmoid', [x]);
 export const sign = (x: Tensor) => apply('Sign', [x]);
 export const identity = (x: Tensor) => apply('Identity', [x]);
 export const stopGradient = (x: Tensor) => apply('StopGradient', [x]);
+/** Gaussian noise shaped like `like` from ONNX Runtime's generator; without a seed, ORT draws one per session. */
+export function randomNormalLike(like: Tensor, options: { mean?: number; std?: number; seed?: number } = {}): Tensor {
+  return apply('RandomNormalLike', [like], { mean: options.mean ?? 0, scale: options.std ?? 1, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+}
+/** Uniform noise in [low, high) shaped like `like` from ONNX Runtime's generator (see randomNormalLike). */
+export function randomUniformLike(like: Tensor, options: { low?: number; high?: number; seed?: number } = {}): Tensor {
+  return apply('RandomUniformLike', [like], { low: options.low ?? 0, high: options.high ?? 1, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+}
+/**
+ * Reproducible noise of `shape`: a pure function of the integer-valued scalar `keys` (a step counter, an epoch),
+ * the build-time `seed` and `stream`, and each element's index, so the same keys give the same numbers in any
+ * session, after a resume, on any provider. 'uniform' is in (0, 1) with 24 random bits; 'normal' is N(0, 1) by
+ * Box–Muller. Keys are float scalars holding whole numbers below 2²⁴ (exact in float32).
+ */
+export function hashNoise(keys: readonly Tensor[], shape: Shape, options: { distribution: 'uniform' | 'normal'; seed?: number; stream?: number }): Tensor {
+  const seed = options.seed ?? 0;
+  const stream = options.stream ?? 0;
+  for (const [name, v] of [['seed', seed], ['stream', stream]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new ShapeError(`HashNoise: ${name} ${v} must be a whole number in [0, 2³²)`);
+  }
+  return apply('HashNoise', keys, { shape: [...shape], distribution: options.distribution, seed, stream });
+}
+
 export const leakyRelu = (x: Tensor, alpha = 0.2) => apply('LeakyRelu', [x], { alpha });
 export function clip(x: Tensor, min: number, max: number): Tensor {
   if (!(min <= max)) throw new ShapeError(`Clip: min ${min} is above max ${max}`);

@@ -18,8 +18,19 @@ export interface OptimizerConfig {
   momentum?: number;
   /** Clip the global gradient norm to this value before the update. */
   maxGradNorm?: number;
-  /** Weight decay per parameter group (decoupled for AdamW, L2 added to the gradient for SGD). */
+  /**
+   * Weight decay per parameter group (decoupled for AdamW, L2 added to the gradient for SGD). A group not listed
+   * gets torch's default for the optimizer: 0.01 for AdamW, 0 for SGD (see defaultWeightDecay).
+   */
   weightDecay?: Record<string, number>;
+}
+
+/** torch.optim's defaults: AdamW(weight_decay=1e-2), SGD(weight_decay=0). */
+export const DEFAULT_WEIGHT_DECAY: Readonly<Record<OptimizerConfig['kind'], number>> = { adamw: 0.01, sgd: 0 };
+
+/** The weight decay a group trains with: its own setting, else the optimizer's default. */
+export function weightDecayOf(config: OptimizerConfig, group: string): number {
+  return config.weightDecay?.[group] ?? DEFAULT_WEIGHT_DECAY[config.kind];
 }
 
 export interface TrainedParam {
@@ -60,7 +71,8 @@ export function optimizerUpdate(params: readonly TrainedParam[], config: Optimiz
   if (!first) throw new Error('the optimizer has no parameters to train');
   const graph = first.value.graph;
   const dtype = first.value.dtype;
-  const step = graph.input(STEP_INPUT, [], dtype);
+  // the model may have declared it already (ModelBuilder.stepCounter, for per-step noise)
+  const step = graph.inputs.get(STEP_INPUT) ?? graph.input(STEP_INPUT, [], dtype);
   const groups = new Map<string, TrainedParam[]>();
   for (const p of params) groups.set(p.group, [...(groups.get(p.group) ?? []), p]);
 
@@ -83,7 +95,7 @@ export function optimizerUpdate(params: readonly TrainedParam[], config: Optimiz
 
   for (const [group, members] of groups) {
     const lr = graph.input(lrInputName(group), [], dtype);
-    const decay = config.weightDecay?.[group] ?? 0;
+    const decay = weightDecayOf(config, group);
     const value = flatten(members.map((p) => p.value));
     const g = clip ? op.mul(flatGrads.get(group)!, clip) : flatGrads.get(group)!;
     let next: Tensor;

@@ -4,6 +4,7 @@
 import ort from 'onnxruntime-node';
 import { floatArray, type FloatArray } from './dtype.js';
 import type { Checkpoint } from './checkpoint.js';
+import { checkpointTensors, restoreSlots } from './checkpointState.js';
 import { out, type TrainingArtifacts } from './compile.js';
 import { initialValue } from './init.js';
 import { lrInputName, STEP_INPUT } from './optim.js';
@@ -41,11 +42,9 @@ export class Trainer {
   ) {
     const dtype = artifacts.dtype;
     const tensor = (values: FloatArray, shape: readonly number[]) => new ort.Tensor(dtype, values, shape);
-    const stored = 'tensors' in start ? start.tensors : null;
-    const valueOf = (name: string, shape: readonly number[], init: () => FloatArray): FloatArray => {
+    const stored = 'tensors' in start ? restoreSlots(artifacts, start) : null;
+    const valueOf = (name: string, _shape: readonly number[], init: () => FloatArray): FloatArray => {
       const v = stored?.get(name);
-      if (stored && !v) throw new Error(`the checkpoint has no value for ${name}`);
-      if (v && v.length !== sizeOf(shape)) throw new Error(`the checkpoint's ${name} has ${v.length} values, the model needs ${sizeOf(shape)}`);
       return v ? copyAs(dtype, v) : init();
     };
     const seed = 'seed' in start ? start.seed : 0;
@@ -59,10 +58,12 @@ export class Trainer {
     this.stepCount = 'step' in start ? start.step : 0;
   }
 
+  /**
+   * A trainer starting from `seed`'s initial values, or from a checkpoint of the same model: its tensors are matched
+   * by name and shape (a CheckpointError names any that do not fit), not by the graph's bytes.
+   */
   static async create(artifacts: TrainingArtifacts, options: SessionOptions & { seed?: number; checkpoint?: Checkpoint } = {}): Promise<Trainer> {
-    if (options.checkpoint && options.checkpoint.graphHash !== artifacts.trainStep.hash) {
-      throw new Error('the checkpoint was written for a different train-step graph (model or optimizer settings changed); start from its parameters with a new run instead');
-    }
+    if (options.checkpoint) restoreSlots(artifacts, options.checkpoint); // fail before the session is built
     const train = await createSession(artifacts.trainStep.bytes, options);
     return new Trainer(artifacts, train, null, options, options.checkpoint ?? { seed: options.seed ?? 0 });
   }
@@ -124,6 +125,7 @@ export class Trainer {
     for (const info of this.artifacts.eval.inputs) {
       const slot = info.name.startsWith('param/') || info.name.startsWith('buffer/') ? this.slots.get(info.name.slice(info.name.indexOf('/') + 1)) : undefined;
       if (slot) feeds[info.name] = slot.buffers[this.current];
+      else if (info.name === STEP_INPUT) feeds[info.name] = new ort.Tensor(info.dtype as 'float32', info.dtype === 'float64' ? Float64Array.of(this.stepCount) : Float32Array.of(this.stepCount), []);
       else if (info.name in batch) feeds[info.name] = new ort.Tensor(info.dtype as 'float32', batch[info.name]!, info.shape);
       else throw new Error(`the batch has no "${info.name}" (shape [${info.shape.join(', ')}])`);
     }
@@ -137,10 +139,10 @@ export class Trainer {
     return new Map(names.map((n) => [n, copyAs(this.artifacts.dtype, this.slots.get(n)!.buffers[this.current].data as FloatArray)]));
   }
 
+  /** Every parameter, buffer and optimizer moment (per parameter) by name and shape, with the step: see checkpointState.ts. */
   checkpoint(config: unknown = null): Checkpoint {
-    const tensors = new Map<string, FloatArray>();
-    for (const [name, slot] of this.slots) tensors.set(name, copyAs(this.artifacts.dtype, slot.buffers[this.current].data as FloatArray));
-    return { step: this.stepCount, graphHash: this.artifacts.trainStep.hash, config, tensors };
+    const { tensors, shapes } = checkpointTensors(this.artifacts, (name) => copyAs(this.artifacts.dtype, this.slots.get(name)!.buffers[this.current].data as FloatArray));
+    return { step: this.stepCount, graphHash: this.artifacts.trainStep.hash, config, tensors, shapes };
   }
 
   async release(): Promise<void> {

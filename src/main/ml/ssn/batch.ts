@@ -1,4 +1,4 @@
-// What each training step sees, derived from (seed, step) alone — image order, synthetic masks, noise — so a run
+// What each training step sees, derived from (seed, step) alone — image order, synthetic masks — so a run
 // resumed from a checkpoint at any step continues exactly as an uninterrupted run would, with no RNG state to save.
 import { createHash } from 'node:crypto';
 import { seededRandom, type Random } from '../../util/random.js';
@@ -78,9 +78,9 @@ export class Sampler {
 export type StepBatch = Record<string, Float32Array>;
 
 /**
- * The batch of one step: the chosen images' cached inputs, and for the duplicated batch (2N copies) the
- * channel-major noise (σ inside synthetic masks, never inside a real defect), targets, γ-selected pixel weights and
- * image labels.
+ * The batch of one step: the chosen images' cached inputs, and for the duplicated batch (2N copies) where the
+ * feature noise goes (inside synthetic masks, never inside a real defect; the noise itself is drawn in the graph,
+ * keyed by the step), targets, γ-selected pixel weights and image labels.
  */
 export function makeBatch(
   samples: readonly TrainSample[],
@@ -92,7 +92,7 @@ export function makeBatch(
 ): StepBatch {
   const n = indices.length;
   const copies = 2 * n;
-  const { channels: c, height: h, width: w } = geometry;
+  const { height: h, width: w } = geometry;
   const p = h * w;
   const batch: StepBatch = {};
   for (const name of Object.keys(samples[indices[0]!]!.tensors)) {
@@ -103,11 +103,10 @@ export function makeBatch(
   }
   const random = streamRandom(config.seed, 'step', step);
   const threshold = supervised ? config.perlinThreshold.supervised : config.perlinThreshold.unsupervised;
-  const noise = new Float32Array(c * copies * p);
+  const noiseMask = new Float32Array(copies * p);
   const target = new Float32Array(copies * p);
   const gammaPixels = new Uint8Array(copies * p);
   const label = new Float32Array(copies);
-  const gaussian = gaussianSource(random);
   for (let k = 0; k < copies; k++) {
     const sample = samples[indices[k % n]!]!;
     const synthetic = random() < config.emptyMaskProbability ? null : perlinMask(h, w, threshold, random);
@@ -119,10 +118,7 @@ export function makeBatch(
         target[k * p + q] = 1;
         anomalous = true;
       }
-      if (synth && !real) {
-        const base = k * p + q;
-        for (let ch = 0; ch < c; ch++) noise[ch * copies * p + base] = config.noiseStd * gaussian();
-      }
+      if (synth && !real) noiseMask[k * p + q] = 1;
       gammaPixels[k * p + q] = sample.gamma;
     }
     label[k] = anomalous ? 1 : 0;
@@ -145,21 +141,5 @@ export function makeBatch(
     if (target[i]) wAnomalous[i] = 1 / anomalousCount;
     else wNormal[i] = 1 / normalCount;
   }
-  return { ...batch, noise, target, wNormal, wAnomalous, wFocal, label };
-}
-
-/** Standard normal numbers, two per pair of uniforms (Box–Muller). */
-function gaussianSource(random: Random): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const v = spare;
-      spare = null;
-      return v;
-    }
-    const r = Math.sqrt(-2 * Math.log(1 - random()));
-    const t = 2 * Math.PI * random();
-    spare = r * Math.sin(t);
-    return r * Math.cos(t);
-  };
+  return { ...batch, noiseMask, target, wNormal, wAnomalous, wFocal, label };
 }

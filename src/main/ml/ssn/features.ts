@@ -19,6 +19,11 @@ export interface ImageFeatures {
 
 const BACKBONE_BATCH = 4;
 
+/** What the cached features are: the preset and the feature-stage settings that shape them. */
+export function featureKind(config: TrainingConfig): string {
+  return config.projectedChannels ? `${config.preset}/stride${config.featureStride}/proj${config.projectedChannels}` : `${config.preset}/maps`;
+}
+
 /** A reusable runner of the feature stage (pooling, projection, norm) for one image at a time. */
 export class FeatureStage {
   private constructor(private readonly session: ort.InferenceSession, readonly geometry: FeatureGeometry, private readonly projected: boolean) {}
@@ -54,7 +59,7 @@ export async function extractFeatures(
   signal?: AbortSignal,
 ): Promise<ImageFeatures[]> {
   const { height, width } = config.size;
-  const key = (sha256: string) => ({ imageSha256: sha256, backboneSha256: backbone.info.sha256, height, width, preset: config.preset });
+  const key = (sha256: string) => ({ imageSha256: sha256, backboneSha256: backbone.info.sha256, height, width, preset: featureKind(config) });
   const result: (ImageFeatures | null)[] = [];
   for (const image of images) {
     const hit = cache ? await cache.get(key(image.sha256)) : null;

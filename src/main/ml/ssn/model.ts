@@ -180,7 +180,7 @@ export function trainingModel(plan: ModelPlan): ModelDefinition {
     name: 'supersimplenet',
     inputs: cachedInputs(plan, plan.batch),
     targets: [
-      { name: 'noise', shape: [g.channels, n2 * g.height * g.width] },
+      { name: 'noiseMask', shape: [1, n2 * g.height * g.width] },
       { name: 'target', shape: px },
       { name: 'wNormal', shape: px },
       { name: 'wAnomalous', shape: px },
@@ -190,7 +190,12 @@ export function trainingModel(plan: ModelPlan): ModelDefinition {
     forward(m, inputs) {
       const x = normalizedFromCache(m, plan, inputs);
       const doubled = op.concat([x, x], 0);
-      const out = heads(m, doubled, plan, m.mode === 'train' ? inputs.noise : undefined);
+      // the synthetic anomalies: N(0, σ²) per channel where the mask says, drawn in the graph from (seed, step)
+      const noise =
+        m.mode === 'train'
+          ? op.mul(op.hashNoise([m.stepCounter()], [g.channels, n2 * g.height * g.width], { distribution: 'normal', seed: plan.config.seed }), op.mul(inputs.noiseMask!, plan.config.noiseStd))
+          : undefined;
+      const out = heads(m, doubled, plan, noise);
       const { loss, terms } = ssnLoss(out, inputs as never);
       return { loss, terms, outputs: { map: out.map, logit: out.logit } };
     },

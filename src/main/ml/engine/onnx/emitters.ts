@@ -2,6 +2,7 @@
 // ONNX takes as tensors (axes, shapes, pads, clip bounds) become small initializers through the context.
 import { ONNX_DTYPE, type DType } from '../dtype.js';
 import type { Tensor } from '../graph.js';
+import { emitHashNoise } from './hashNoise.js';
 import { averagePoolBySlices, convByMatmul, convTransposeByMatmul } from './float64Lowerings.js';
 
 export type OnnxAttr = number | string | readonly number[] | { floats: readonly number[] } | { float: number };
@@ -9,6 +10,8 @@ export type OnnxAttr = number | string | readonly number[] | { floats: readonly 
 export interface EmitContext {
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Record<string, OnnxAttr>): void;
   int64(values: readonly number[]): string;
+  /** A rank-0 int64 initializer (Range's bounds). */
+  int64Scalar(value: number): string;
   /** A scalar of the tensor's float dtype. */
   floatScalar(like: Tensor, value: number): string;
   /** A fresh name for an intermediate value of a multi-node emission. */
@@ -16,6 +19,8 @@ export interface EmitContext {
 }
 
 export type Emitter = (t: Tensor, inputs: readonly string[], output: string, ctx: EmitContext) => void;
+
+const seedAttr = (t: Tensor): Record<string, OnnxAttr> => (t.attrs.seed === undefined ? {} : { seed: { float: t.attrs.seed as number } });
 
 const direct = (opType: string): Emitter => (_t, inputs, output, ctx) => ctx.node(opType, inputs, [output]);
 
@@ -50,6 +55,11 @@ export const EMITTERS: Record<string, Emitter> = {
   Sign: direct('Sign'),
   Identity: direct('Identity'),
   StopGradient: direct('Identity'),
+  RandomNormalLike: (t, inputs, output, ctx) =>
+    ctx.node('RandomNormalLike', inputs, [output], { mean: { float: t.attrs.mean as number }, scale: { float: t.attrs.scale as number }, ...seedAttr(t) }),
+  RandomUniformLike: (t, inputs, output, ctx) =>
+    ctx.node('RandomUniformLike', inputs, [output], { low: { float: t.attrs.low as number }, high: { float: t.attrs.high as number }, ...seedAttr(t) }),
+  HashNoise: (t, inputs, output, ctx) => emitHashNoise(t, inputs, output, ctx),
   LeakyRelu: (t, inputs, output, ctx) => ctx.node('LeakyRelu', inputs, [output], { alpha: { float: t.attrs.alpha as number } }),
   Clip: (t, [x], output, ctx) =>
     ctx.node('Clip', [x!, ctx.floatScalar(t, t.attrs.min as number), ctx.floatScalar(t, t.attrs.max as number)], [output]),

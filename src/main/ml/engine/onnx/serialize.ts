@@ -75,6 +75,7 @@ export function toModelProto(options: SerializeOptions): Uint8Array {
       });
     },
     int64: (values) => addInitializer(BigInt64Array.from(values.map((v) => BigInt(v))), [values.length], 'int64'),
+    int64Scalar: (value) => addInitializer(BigInt64Array.of(BigInt(value)), [], 'int64'),
     floatScalar: (like, value) =>
       addInitializer(like.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value), [], like.dtype),
     temp: () => `tmp_${counter++}`,

@@ -1,0 +1,174 @@
+// Random numbers inside the graph. ONNX Runtime's own generators (RandomNormalLike, RandomUniformLike) are
+// primitives without gradients, and how ORT seeds them is pinned here: the sequence runs on from run to run within a
+// session and starts over in a new session, so a training run resumed in a new session would not see the noise an
+// uninterrupted run sees. Counter-based hash noise keyed by the step counter has no state: it is checked for its
+// statistics, against its definition written out in JavaScript, and for exact repetition across sessions and
+// through a checkpoint resume.
+import ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { compileTraining } from '../../src/main/ml/engine/compile.js';
+import { Graph, type Tensor } from '../../src/main/ml/engine/graph.js';
+import { gradients } from '../../src/main/ml/engine/grad.js';
+import type { ModelDefinition } from '../../src/main/ml/engine/model.js';
+import { mix32 } from '../../src/main/ml/engine/onnx/hashNoise.js';
+import { toModelProto } from '../../src/main/ml/engine/onnx/serialize.js';
+import * as op from '../../src/main/ml/engine/ops.js';
+import { Trainer } from '../../src/main/ml/engine/trainer.js';
+
+async function session(outputs: { name: string; tensor: Tensor }[]) {
+  return ort.InferenceSession.create(toModelProto({ name: 'random', outputs }), { executionProviders: ['cpu'], intraOpNumThreads: 2 });
+}
+const scalarFeed = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+
+function moments(x: ArrayLike<number>) {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  let m2 = 0;
+  let m4 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]! - mean;
+    m2 += d * d;
+    m4 += d ** 4;
+  }
+  m2 /= x.length;
+  return { mean, std: Math.sqrt(m2), kurtosis: m4 / x.length / (m2 * m2) };
+}
+
+function correlation(a: ArrayLike<number>, b: ArrayLike<number>, n = Math.min(a.length, b.length)) {
+  const ma = moments(Array.from({ length: n }, (_, i) => a[i]!));
+  const mb = moments(Array.from({ length: n }, (_, i) => b[i]!));
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (a[i]! - ma.mean) * (b[i]! - mb.mean);
+  return s / n / (ma.std * mb.std);
+}
+
+/** Uniform hash noise as defined in onnx/hashNoise.ts, element by element. */
+function referenceUniform(seed: number, stream: number, step: number, count: number): Float64Array {
+  const key = mix32(mix32(mix32(seed) + stream) + step);
+  const a = (mix32(key + 0x1000) * 2 + 1) >>> 0;
+  const [b, c] = [mix32(key + 0x1001), mix32(key + 0x1002)];
+  const square = (x: number) => Math.imul(x, x) >>> 0;
+  const rotate = (x: number) => ((x >>> 16) + (x << 16)) >>> 0;
+  return Float64Array.from({ length: count }, (_, i) => {
+    const y = (Math.imul(i, a) + b) >>> 0;
+    const z = (y + c) >>> 0;
+    let x = rotate((square(y) + y) >>> 0);
+    x = rotate((square(x) + z) >>> 0);
+    x = rotate((square(x) + y) >>> 0);
+    x = (square(x) + z) >>> 0;
+    return ((x >>> 8) + 0.5) / 2 ** 24;
+  });
+}
+
+describe("ONNX Runtime's random-number ops", () => {
+  it('have no gradient: noise shaped like a trained tensor is a constant to the backward pass', async () => {
+    const g = new Graph();
+    const x = g.input('x', [1000], 'float32');
+    const noise = op.randomNormalLike(x, { mean: 1, std: 2 });
+    const uniform = op.randomUniformLike(x, { low: -1, high: 3 });
+    const loss = op.reduceSum(op.mul(x, op.add(noise, uniform)));
+    const grad = gradients(loss, [x]).get(x)!;
+    const s = await session([{ name: 'noise', tensor: noise }, { name: 'uniform', tensor: uniform }, { name: 'grad', tensor: grad }]);
+    const r = await s.run({ x: new ort.Tensor('float32', new Float32Array(1000).fill(0.5), [1000]) });
+    const [n, u, dx] = [r.noise!.data as Float32Array, r.uniform!.data as Float32Array, r.grad!.data as Float32Array];
+    dx.forEach((v, i) => expect(v).toBeCloseTo(n[i]! + u[i]!, 5));
+    expect(moments(n).mean).toBeCloseTo(1, 0);
+    expect(moments(n).std).toBeGreaterThan(1.8);
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...u)).toBeLessThan(3);
+  });
+
+  it('continue their sequence from run to run of a session and start it over in a new one (no resume)', async () => {
+    const g = new Graph();
+    const like = g.input('like', [64], 'float32');
+    const outputs = [{ name: 'seeded', tensor: op.randomNormalLike(like, { seed: 42 }) }, { name: 'unseeded', tensor: op.randomNormalLike(like) }];
+    const feeds = { like: new ort.Tensor('float32', new Float32Array(64), [64]) };
+    const first = await session(outputs);
+    const [run1, run2] = [await first.run(feeds), await first.run(feeds)];
+    const run1b = await (await session(outputs)).run(feeds);
+    for (const k of ['seeded', 'unseeded']) {
+      expect([...(run2[k]!.data as Float32Array)], k).not.toEqual([...(run1[k]!.data as Float32Array)]);
+      // a new session replays the first run: unseeded ones take one seed per process, seeded ones their attribute
+      expect([...(run1b[k]!.data as Float32Array)], k).toEqual([...(run1[k]!.data as Float32Array)]);
+    }
+  });
+});
+
+describe('counter-based hash noise', () => {
+  const N = 1 << 18;
+  const build = (distribution: 'uniform' | 'normal', seed = 7) => {
+    const g = new Graph();
+    const step = g.input('step', [], 'float32');
+    return [{ name: 'noise', tensor: op.hashNoise([step], [4, 1 << 16], { distribution, seed, stream: 3 }) }];
+  };
+
+  it('is exactly its definition: four square-and-rotate rounds of the element index under a key (seed, stream, step)', async () => {
+    const s = await session(build('uniform'));
+    for (const step of [1, 2, 12345]) {
+      const got = (await s.run({ step: scalarFeed(step) })).noise!.data as Float32Array;
+      const want = referenceUniform(7, 3, step, N);
+      for (const i of [0, 1, 2, 1000, 65535, N - 1]) expect(got[i], `step ${step} element ${i}`).toBe(Math.fround(want[i]!));
+      let differ = 0;
+      for (let i = 0; i < N; i++) if (got[i] !== Math.fround(want[i]!)) differ++;
+      expect(differ).toBe(0);
+    }
+  });
+
+  it('is uniform in (0, 1) and N(0, 1), with no correlation between neighbours or steps', async () => {
+    const u = (await (await session(build('uniform'))).run({ step: scalarFeed(1) })).noise!.data as Float32Array;
+    const bins = new Array<number>(64).fill(0);
+    for (const v of u) bins[Math.floor(v * 64)]!++;
+    const expected = N / 64;
+    const chi2 = bins.reduce((s, b) => s + (b - expected) ** 2 / expected, 0);
+    expect(chi2).toBeLessThan(110); // 63 degrees of freedom: p ≈ 0.0002 at 110
+    expect(u.reduce((a, b) => Math.min(a, b))).toBeGreaterThan(0);
+    expect(u.reduce((a, b) => Math.max(a, b))).toBeLessThan(1);
+
+    const s = await session(build('normal'));
+    const z1 = (await s.run({ step: scalarFeed(1) })).noise!.data as Float32Array;
+    const z2 = (await s.run({ step: scalarFeed(2) })).noise!.data as Float32Array;
+    const m = moments(z1);
+    expect(Math.abs(m.mean)).toBeLessThan(0.01);
+    expect(Math.abs(m.std - 1)).toBeLessThan(0.01);
+    expect(Math.abs(m.kurtosis - 3)).toBeLessThan(0.1);
+    const tail = z1.filter((v) => Math.abs(v) > 3).length / N;
+    expect(tail).toBeGreaterThan(0.0018);
+    expect(tail).toBeLessThan(0.0036);
+    expect(Math.abs(correlation(z1, z1.subarray(1)))).toBeLessThan(0.01);
+    expect(Math.abs(correlation(z1, z1.subarray(1 << 16)))).toBeLessThan(0.01);
+    expect(Math.abs(correlation(z1, z2))).toBeLessThan(0.01);
+    const other = (await (await session(build('normal', 8))).run({ step: scalarFeed(1) })).noise!.data as Float32Array;
+    expect(Math.abs(correlation(z1, other))).toBeLessThan(0.01);
+  });
+
+  it('repeats exactly in a new session and through a checkpoint resume, keyed by the step counter', async () => {
+    // a model whose loss depends on per-step noise: a parameter pulled towards noisy targets
+    const model: ModelDefinition = {
+      name: 'noisy',
+      inputs: [{ name: 'x', shape: [4, 8] }],
+      forward(m, { x }) {
+        const w = m.param('w', [8], { kind: 'zeros' });
+        if (m.mode === 'infer') return { outputs: { y: op.mul(x!, w) } };
+        const noise = op.hashNoise([m.stepCounter()], [4, 8], { distribution: 'normal', seed: 1 });
+        const d = op.sub(op.mul(x!, w), noise);
+        const loss = op.reduceMean(op.mul(d, d));
+        return { loss, outputs: { y: op.mul(x!, w) } };
+      },
+    };
+    const artifacts = compileTraining(model, { kind: 'adamw' });
+    const batch = { x: new Float32Array(32).fill(1) };
+    const straight = await Trainer.create(artifacts, { providers: ['cpu'] });
+    const losses: number[] = [];
+    for (let i = 0; i < 6; i++) losses.push((await straight.trainStep(batch, 0.05)).loss);
+    const first = await Trainer.create(artifacts, { providers: ['cpu'] });
+    for (let i = 0; i < 3; i++) await first.trainStep(batch, 0.05);
+    const resumed = await Trainer.create(artifacts, { providers: ['cpu'], checkpoint: first.checkpoint() });
+    const after: number[] = [];
+    for (let i = 0; i < 3; i++) after.push((await resumed.trainStep(batch, 0.05)).loss);
+    expect(after).toEqual(losses.slice(3));
+    expect(new Set(losses).size).toBe(6);
+    expect([...resumed.values().get('w')!]).toEqual([...straight.values().get('w')!]);
+    for (const t of [straight, first, resumed]) await t.release();
+  });
+});
