@@ -2,6 +2,7 @@
 // mixed labels (normal, one weak, one with a mask). The loss falls; a run cancelled part-way and started again in
 // the same run folder ends with exactly the parameters of an uninterrupted run; the predictor's deployable graph
 // scores like the training-side scoring of the same features.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,10 +42,12 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
     { provider: 'cpu' },
   );
 
+  let straight: TrainedModel;
+
   it('lowers the loss, resumes a cancelled run to bit-identical parameters, and predicts with the deployable graph', async () => {
     const cacheDir = await tempDir();
     const events: TrainingProgress[] = [];
-    const straight = await trainDefectModel({ train: train(), validation: [] }, config, {
+    straight = await trainDefectModel({ train: train(), validation: [] }, config, {
       runDir: await tempDir(),
       cacheDir,
       threads: 2,
@@ -96,6 +99,46 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
     );
 
     await checkPredictor(straight, cacheDir);
+  });
+
+  it('resumes after a SIGKILL part-way and ends exactly where the uninterrupted run ends', async () => {
+    expect(straight, 'runs after the first test').toBeDefined();
+    const module = path.join(PROJECT_ROOT, 'out/node/main/ml/ssn/train.js');
+    const runDir = await tempDir();
+    const cacheDir = await tempDir();
+    // the same run in another process, killed without warning once it is past the checkpoint of epoch 3 (step 6)
+    const script = `
+      const { trainDefectModel } = await import(${JSON.stringify(module)});
+      await trainDefectModel(${JSON.stringify({ train: train(), validation: [] })}, ${JSON.stringify(config)},
+        { runDir: ${JSON.stringify(runDir)}, cacheDir: ${JSON.stringify(cacheDir)}, threads: 2, providers: ['cpu'],
+          onProgress: (p) => p.phase === 'training' && process.stdout.write(p.step + '\\n') });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let killedAt = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        const step = Math.max(...chunk.toString().trim().split('\n').map(Number));
+        if (step >= 9 && !killedAt) {
+          killedAt = step;
+          child.kill('SIGKILL');
+        }
+      });
+      child.once('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`the training process ended on its own (${code}) before it was killed`))));
+    });
+    const resumedSteps: number[] = [];
+    const resumed = await trainDefectModel({ train: train(), validation: [] }, config, {
+      runDir,
+      cacheDir,
+      threads: 2,
+      providers: ['cpu'],
+      onProgress: (p) => p.phase === 'training' && resumedSteps.push(p.step),
+    });
+    // it restarts after the last epoch checkpoint before the kill, not from scratch
+    expect(resumedSteps[0]).toBeGreaterThan(2);
+    expect(resumedSteps[0]).toBeLessThanOrEqual(killedAt + 1);
+    console.log(`killed at step ${killedAt}, resumed from step ${resumedSteps[0]! - 1}`);
+    for (const [name, values] of straight.parameters) {
+      expect(Buffer.from(resumed.parameters.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
+    }
   });
 
   async function checkPredictor(model: TrainedModel, cacheDir: string) {

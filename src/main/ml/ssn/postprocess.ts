@@ -64,6 +64,6 @@ export function finishPrediction(config: TrainingConfig, clsScore: number, logit
     if (smooth[i]! > max) max = smooth[i]!;
     smooth[i] = sigmoid(smooth[i]!);
   }
-  const w = config.mapScoreWeight;
+  const w = config.mapScoreWeight ?? 0;
   return { score: (1 - w) * clsScore + w * sigmoid(max), map: smooth, mapMax: sigmoid(max) };
 }

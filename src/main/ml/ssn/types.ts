@@ -57,8 +57,11 @@ export interface TrainingConfig {
   emptyMaskProbability: number;
   /** Gradient-norm clip when real defects are used (null: never clip). */
   clipGradNorm: number | null;
-  /** Image score = (1-w)·sigmoid(cls logit) + w·sigmoid(max of the smoothed map logit); 0 as published. */
-  mapScoreWeight: number;
+  /**
+   * Image score = (1-w)·sigmoid(cls logit) + w·sigmoid(max of the smoothed map logit); 0 as published. null: chosen
+   * from the labels when training starts (presets.ts, defaultMapScoreWeight); a trained model always has a number.
+   */
+  mapScoreWeight: number | null;
   /** Target mean per-position L2 norm of the pooled backbone features (the feature normalisation). */
   featureNorm: number;
   /** Validation metrics every N epochs (0: never). */

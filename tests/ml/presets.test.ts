@@ -1,0 +1,33 @@
+// Presets resolve to complete configs; the fast preset sizes its run in steps from the training set; bad requests
+// get errors that say what to change.
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
+
+const backbonePath = 'backbone.onnx';
+
+describe('presets', () => {
+  it('default to fast on the CPU and paper on a GPU, as published for paper', () => {
+    expect(resolveConfig({ backbonePath }, { provider: 'cpu' }).preset).toBe('fast');
+    const paper = resolveConfig({ backbonePath }, { provider: 'cuda' });
+    expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0 });
+  });
+
+  it('give the fast preset 30 epochs within 200..300 steps, and the score weight from the labels', () => {
+    const bottle = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
+    expect(bottle.epochs).toBe(100); // 2 steps an epoch
+    expect(bottle.mapScoreWeight).toBe(1);
+    const tile = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 0 } });
+    expect(tile.epochs).toBe(30); // 9 steps an epoch
+    const big = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 2000, anomalous: 60 } });
+    expect(big.epochs).toBe(2); // 125 balanced steps an epoch (16 normal images each), capped at 300 steps
+    expect(big.mapScoreWeight).toBe(0.5);
+    expect(resolveConfig({ backbonePath, epochs: 7 }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } }).epochs).toBe(7);
+  });
+
+  it('refuse sizes, epochs and batches that cannot work, saying what to use', () => {
+    expect(() => resolveConfig({ backbonePath, size: { height: 250, width: 256 } }, { provider: 'cpu' })).toThrow(/height 250 must be a multiple of 32/);
+    expect(() => resolveConfig({ backbonePath, epochs: 0 }, { provider: 'cpu' })).toThrow(/epochs must be a positive whole number/);
+    expect(() => resolveConfig({ backbonePath, batchSize: 1 }, { provider: 'cpu' })).toThrow(/batch size must be at least 2/);
+    expect(resolveConfig({ backbonePath, size: { height: 256, width: 640 } }, { provider: 'cpu' }).size).toEqual({ height: 256, width: 640 });
+  });
+});
