@@ -92,6 +92,7 @@ export async function benchTrainingUi(
     await page.waitForTimeout(1500);
     log(`idle: scrolling the grid for ${seconds} s…\n`);
     const idle = summarize(await page.evaluate(sampleFrames, seconds * 1000));
+    log(`idle frame gaps: median ${idle.medianMs.toFixed(1)} ms, worst ${idle.worstMs.toFixed(1)} ms (${idle.frames} frames)\n`);
 
     const phases = new Set<string>();
     let inTraining!: () => void;
@@ -108,6 +109,7 @@ export async function benchTrainingUi(
     log(`training: scrolling the grid for ${seconds} s…\n`);
     const training = summarize(await page.evaluate(sampleFrames, seconds * 1000));
     const sampled = [...phases];
+    log(`frame gaps while training (${sampled.join(', ')}): median ${training.medianMs.toFixed(1)} ms, worst ${training.worstMs.toFixed(1)} ms (${training.frames} frames); waiting for the run to end…\n`);
     await finished;
     return { images, idle, training, phases: sampled, trainSeconds: (Date.now() - started) / 1000, cpu: { cores: os.cpus().length, model: os.cpus()[0]?.model ?? '?' } };
   } finally {
