@@ -1,6 +1,6 @@
 // The evaluation view's curves and counts on hand-computed cases.
 import { describe, expect, it } from 'vitest';
-import { ascendingXY, confusionAt, curves, histogram } from '../../src/renderer/src/models/curves';
+import { areaUnderRoc, ascendingXY, confusionAt, curves, histogram } from '../../src/renderer/src/models/curves';
 
 const items = [
   { score: 0.9, anomalous: true },
@@ -17,6 +17,8 @@ describe('evaluation curves', () => {
     expect(c.tpr).toEqual([0, 0.5, 0.5, 1, 1]);
     expect(c.recall).toEqual([0.5, 0.5, 1, 1]);
     expect(c.precision).toEqual([1, 0.5, 0.5, 0.4]);
+    // Mann–Whitney by hand: of the 6 (bad, good) pairs, 0.9 beats all 3, 0.7 beats 0.1 and ties 0.7: 4.5 / 6
+    expect(areaUnderRoc(c)).toBeCloseTo(4.5 / 6, 12);
   });
 
   it('counts at a threshold with score ≥ threshold called anomalous', () => {

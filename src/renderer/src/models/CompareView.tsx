@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { EvaluationDetail, ModelVersionSummary } from '../../../shared/models';
 import { api } from '../api/transport';
-import { ascendingXY, curves } from './curves';
+import { areaUnderRoc, ascendingXY, curves } from './curves';
 import { METRICS, percent } from './metricMeanings';
 import { SERIES_COLOURS, UPlotChart } from './UPlotChart';
 
@@ -27,7 +27,7 @@ export function CompareView({ a, b }: { a: ModelVersionSummary; b: ModelVersionS
     // one x axis for both (uPlot's aligned data): the union of FPRs, each curve stepped at its own points
     const xs = [...new Set([...xa, ...xb])].sort((p, q) => p - q);
     const step = (x: number[], y: number[]) => xs.map((v) => y[Math.max(0, x.findLastIndex((u) => u <= v))]!);
-    return { data: [xs, step(xa, ya), step(xb, yb)] as uPlot.AlignedData, images: shared.length };
+    return { data: [xs, step(xa, ya), step(xb, yb)] as uPlot.AlignedData, images: shared.length, aurocA: areaUnderRoc(ca), aurocB: areaUnderRoc(cb) };
   }, [evals]);
 
   return (
@@ -36,12 +36,19 @@ export function CompareView({ a, b }: { a: ModelVersionSummary; b: ModelVersionS
         <Table size="small" sx={{ flex: 1 }}>
           <TableHead>
             <TableRow>
-              <TableCell>Test metric</TableCell>
+              <TableCell>Test metric (as stored with each version)</TableCell>
               <TableCell align="right">Version {a.id}</TableCell>
               <TableCell align="right">Version {b.id}</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
+            {roc && (
+              <TableRow>
+                <TableCell>Image AUROC on the {roc.images} shared images</TableCell>
+                <TableCell align="right" data-testid="compare-auroc-a">{percent(roc.aurocA)}</TableCell>
+                <TableCell align="right" data-testid="compare-auroc-b">{percent(roc.aurocB)}</TableCell>
+              </TableRow>
+            )}
             {METRICS.map((m) => {
               const va = a.testMetrics?.[m.key] ?? null;
               const vb = b.testMetrics?.[m.key] ?? null;

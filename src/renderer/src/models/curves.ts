@@ -39,6 +39,13 @@ export function curves(items: readonly LabelledScore[]): Curves {
   return { fpr, tpr, recall, precision };
 }
 
+/** Area under the ROC points by the trapezoid rule: with ties moving together this is Mann–Whitney (a tie ½). */
+export function areaUnderRoc(c: Pick<Curves, 'fpr' | 'tpr'>): number {
+  let area = 0;
+  for (let i = 1; i < c.fpr.length; i++) area += (c.fpr[i]! - c.fpr[i - 1]!) * (c.tpr[i]! + c.tpr[i - 1]!) / 2;
+  return area;
+}
+
 export interface Confusion {
   truePositive: number;
   falseNegative: number;

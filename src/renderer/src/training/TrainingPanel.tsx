@@ -48,7 +48,6 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
   useEffect(() => api.on('project.changed', () => void refresh()), [refresh]);
 
   const running = status?.active ?? null;
-  const runningId = running?.id ?? (log.last && !log.finished && log.runId === running?.id ? log.runId : null);
 
   const start = async () => {
     setBusy(true);
@@ -130,7 +129,7 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
           </CardContent>
         </Card>
       )}
-      {running && <Progress log={log} runningId={runningId} status={status!} onCancel={() => void cancel()} />}
+      {running && <Progress log={log} status={status!} onCancel={() => void cancel()} />}
       {!running && log.finished && (
         <Alert severity={log.finished.status === 'completed' ? 'success' : log.finished.status === 'cancelled' ? 'warning' : 'error'} data-testid="training-finished">
           {log.finished.status === 'completed'
@@ -167,7 +166,7 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
   );
 }
 
-function Progress({ log, status, onCancel }: { log: TrainingLog; runningId: string | null; status: TrainingStatus; onCancel(): void }) {
+function Progress({ log, status, onCancel }: { log: TrainingLog; status: TrainingStatus; onCancel(): void }) {
   const run = status.active!;
   const p = log.runId === run.id && log.last ? log.last : run.progress;
   const fraction = p ? (p.phase === 'training' && p.steps ? (p.epoch - 1 + p.step / p.steps) / p.epochs : p.steps ? p.step / p.steps : 0) : 0;
