@@ -22,6 +22,7 @@ export interface ReviewItem {
   score: number;
   predicted: 'normal' | 'anomalous';
   labelState: LabelState;
+  defectClass: string | null;
   hasMask: boolean;
   evaluationId: number;
   /** A review action was stored for this image after the version scored it. */

@@ -86,6 +86,7 @@ export class ReviewService {
         score: image.score,
         predicted: image.score >= threshold ? 'anomalous' : 'normal',
         labelState: record.labelState,
+        defectClass: record.defectClass,
         hasMask: record.maskSha256 !== null,
         evaluationId: evaluation.id,
         reviewed,

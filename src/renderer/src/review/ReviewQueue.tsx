@@ -140,7 +140,7 @@ export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onE
             <ListItemButton key={item.imageId} selected={i === index} onClick={() => setIndex(i)} data-testid="review-item" data-image-id={item.imageId} data-reviewed={item.reviewed} data-predicted-area={item.predictedArea}>
               <ListItemText
                 primary={`${item.score.toFixed(3)} · ${item.name}`}
-                secondary={`${item.split}, labelled ${item.labelState}${item.hasMask ? ' with mask' : ''} · predicted ${item.predicted}${item.predictedArea > 0 ? ` (${(100 * item.predictedArea).toFixed(1)}% marked)` : ''}`}
+                secondary={`${item.split}, labelled ${item.labelState}${item.defectClass ? ` (${item.defectClass})` : ''}${item.hasMask ? ' with mask' : ''} · predicted ${item.predicted}${item.predictedArea > 0 ? ` (${(100 * item.predictedArea).toFixed(1)}% marked)` : ''}`}
                 slotProps={{ primary: { sx: { fontWeight: item.reviewed ? 400 : 600 } } }}
               />
               {item.lastAction && <Chip size="small" label={item.lastAction} sx={{ ml: 1 }} />}
@@ -149,7 +149,7 @@ export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onE
         </List>
         <Box sx={{ p: 1.5, borderTop: 1, borderColor: 'divider' }}>
           <Typography variant="caption" color="text.secondary" component="div" gutterBottom>
-            This session: {counts.normal} normal, {counts.anomalous} weak, {counts.mask} masks, {counts.reject} rejected
+            Reviewed since version {version.id} scored them: {counts.normal} normal, {counts.anomalous} weak, {counts.mask} masks, {counts.reject} rejected
           </Typography>
           <Button fullWidth variant="contained" onClick={() => void retrain()} data-testid="review-retrain">
             Retrain from version {version.id} with these labels

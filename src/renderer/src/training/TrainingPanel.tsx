@@ -169,7 +169,7 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
 function Progress({ log, status, onCancel }: { log: TrainingLog; status: TrainingStatus; onCancel(): void }) {
   const run = status.active!;
   const p = log.runId === run.id && log.last ? log.last : run.progress;
-  const fraction = p ? (p.phase === 'training' && p.steps ? (p.epoch - 1 + p.step / p.steps) / p.epochs : p.steps ? p.step / p.steps : 0) : 0;
+  const fraction = p?.steps ? p.step / p.steps : 0;
   return (
     <Card variant="outlined" data-testid="training-progress">
       <CardContent>
@@ -238,7 +238,7 @@ function LossPlots({ log }: { log: TrainingLog }) {
         <Typography variant="subtitle2">Validation (never the test split)</Typography>
         {valNames.length === 0 ? (
           <Typography variant="body2" color="text.secondary" sx={{ mt: 2 }}>
-            This preset validates at the end of training; the version's validation figures appear under Versions.
+            No validation figures yet: the preset scores the validation images every few epochs and at the end.
           </Typography>
         ) : (
           <UPlotChart

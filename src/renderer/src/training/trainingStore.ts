@@ -8,7 +8,7 @@ import { api } from '../api/transport';
 
 export interface TrainingLog {
   runId: string | null;
-  /** Global step (fractional epochs) of each loss point. */
+  /** Where each loss point falls, in epochs (fractional). */
   x: number[];
   losses: Record<string, number[]>;
   validationX: number[];
@@ -30,7 +30,8 @@ function record(p: TrainingProgressEvent): void {
   next.finished = null;
   next.events++;
   if (p.phase === 'training' && Object.keys(p.losses).length > 0 && p.steps > 0) {
-    const at = p.epoch - 1 + p.step / p.steps;
+    // step counts the run's steps (1..steps); the x axis is in epochs, fractional within one
+    const at = (p.step / p.steps) * p.epochs;
     // a resumed run starts again from its checkpoint: drop points past it so the curve stays a function
     while (next.x.length && next.x[next.x.length - 1]! >= at) {
       next.x = next.x.slice(0, -1);
