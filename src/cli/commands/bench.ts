@@ -57,7 +57,7 @@ export const benchCommand: Command = {
     if (section === undefined || section === 'grid') results.grid = await gridSection(values, ctx);
     // minutes per dataset: run only when asked by name
     if (section === 'trainer') results.trainer = await trainerSection(values, ctx);
-    if (section === 'training-ui') results.trainingUi = await trainingUiSection(values, ctx);
+    if (section === 'training-ui') results['training-ui'] = await trainingUiSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
