@@ -140,9 +140,12 @@ export class TrainingRuns {
     return run.status === 'running' && !ownerAlive(run.owner) ? 'interrupted' : run.status;
   }
 
-  /** The newest run that can be resumed (cancelled, failed or interrupted), if any. */
+  /**
+   * The newest run to pick up again without being asked by id: cancelled or interrupted. A failed run is left out (its
+   * error would most likely repeat); it can still be resumed by id.
+   */
   latestResumable(): TrainingRunRow | undefined {
-    return this.list(20).find((run) => this.resumable(run));
+    return this.list(20).find((run) => ['cancelled', 'interrupted'].includes(this.statusOf(run)));
   }
 
   resumable(run: TrainingRunRow): boolean {
