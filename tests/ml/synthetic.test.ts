@@ -45,7 +45,7 @@ const geometry: FeatureGeometry = { s8: [2, 2, 2], s16: [2, 1, 1], pooledChannel
 describe('step batches', () => {
   it('put noise only inside synthetic masks and never inside a real defect; labels follow the masks', () => {
     const config = resolveConfig({ backbonePath: 'x', emptyMaskProbability: 0, perlinThreshold: { unsupervised: -2, supervised: -2 } }, { provider: 'cpu' });
-    const real = Uint8Array.from([1, 0, 0, 1]);
+    const real = Uint8Array.from([1, 0, 2, 1]); // cell 2 is partly a defect
     const samples: TrainSample[] = [
       { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: true, mask: real },
       { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: false, mask: null },
@@ -55,7 +55,9 @@ describe('step batches', () => {
     const copies = 4;
     for (let k = 0; k < copies; k++) {
       for (let q = 0; q < 4; q++) {
-        expect(batch.noiseMask![k * 4 + q]).toBe(k % 2 === 0 && real[q] === 1 ? 0 : 1);
+        expect(batch.noiseMask![k * 4 + q]).toBe(k % 2 === 0 && real[q] !== 0 ? 0 : 1);
+        // the partly covered cell is left out of the segmentation loss, every other pixel counts
+        expect(batch.wFocal![k * 4 + q]).toBe(k % 2 === 0 && q === 2 ? 0 : Math.fround(1 / 14));
       }
     }
     expect(Array.from(batch.target!)).toEqual(Array(16).fill(1));

@@ -12,7 +12,7 @@ export interface TrainSample {
   /** γ: 1 for normal images and anomalous images with a mask, 0 for weakly labelled ones. */
   gamma: 0 | 1;
   anomalous: boolean;
-  /** Real defect mask at feature resolution (1 = defect), null when there is none or it is unknown. */
+  /** Real defect mask at feature resolution (1 = defect, 2 = partly defect: left out of the segmentation loss), null when there is none or it is unknown. */
   mask: Uint8Array | null;
 }
 
@@ -112,14 +112,15 @@ export function makeBatch(
     const synthetic = random() < config.emptyMaskProbability ? null : perlinMask(h, w, threshold, random);
     let anomalous = sample.anomalous;
     for (let q = 0; q < p; q++) {
-      const real = sample.mask?.[q] === 1;
+      const cell = sample.mask?.[q] ?? 0;
+      const real = cell === 1;
       const synth = synthetic?.[q] === 1;
       if (real || synth) {
         target[k * p + q] = 1;
         anomalous = true;
       }
-      if (synth && !real) noiseMask[k * p + q] = 1;
-      gammaPixels[k * p + q] = sample.gamma;
+      if (synth && cell === 0) noiseMask[k * p + q] = 1;
+      gammaPixels[k * p + q] = cell === 2 ? 0 : sample.gamma;
     }
     label[k] = anomalous ? 1 : 0;
   }
