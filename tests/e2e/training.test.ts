@@ -4,12 +4,14 @@
 // retrain from the queue, and find the new version listed with its metrics and the review labels in its snapshot.
 // Tiny on purpose (64×64 model input, a few one-step epochs): it proves the wiring, not the model's quality.
 // DWB_SCREENSHOTS=<dir> also saves screenshots of each screen there.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../src/shared/domain.js';
-import { DATASETS, datasetsAvailable } from '../helpers/paths.js';
+import { DATASETS, DWB, datasetsAvailable, PROJECT_ROOT } from '../helpers/paths.js';
 import { startHarness, type Harness } from './harness.js';
 
 const SHOTS = process.env.DWB_SCREENSHOTS;
@@ -19,6 +21,8 @@ const PICK: Record<string, number> = { 'train/good': Number(process.env.DWB_E2E_
 
 let h: Harness;
 let page: Page;
+
+const BACKBONE = path.join(path.resolve(PROJECT_ROOT, process.env.DWB_MODELS ?? '../shared/models'), 'mobilenet_v1_keras_imagenet_s8s16.onnx');
 
 /** A small MVTec-layout copy of the first images of each folder, with their masks. */
 async function smallDataset(target: string): Promise<void> {
@@ -198,4 +202,42 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     await expect(page.getByTestId('heatmap-score').textContent()).resolves.toMatch(/^(normal|anomalous) · \d\.\d{3} \(v2\)$/);
     await shot('viewer-heatmap');
   }, 420_000);
+
+  it('shows a run killed part-way as interrupted and resumes it from the panel', async () => {
+    const source = path.join(h.home, 'bottle-small-2');
+    await smallDataset(source);
+    const dir = path.join(h.home, 'killed-project');
+    const w = h.workbench.handlers;
+    await w['project.create']({ dir });
+    const imported = new Promise((resolve) => h.workbench.on('import.finished', resolve));
+    await w['import.start']({ source, layout: 'mvtec' });
+    await imported;
+    await w['project.close']({});
+
+    // a training process killed with SIGKILL once its first checkpoint is written: nothing could mark it stopped
+    const child = spawn(process.execPath, [DWB, 'train', '--project', dir, '--backbone', BACKBONE, '--size', '64x64', '--epochs', '400'], { stdio: 'ignore' });
+    const runs = path.join(dir, 'runs');
+    await expect
+      .poll(async () => (existsSync(runs) ? (await readdir(runs)).some((r) => existsSync(path.join(runs, r, 'checkpoint.ckpt'))) : false), { timeout: 120_000, interval: 100 })
+      .toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    await w['project.open']({ dir });
+    await page.goto(h.bridge.url);
+    await page.getByTestId('open-model').click();
+    const run = page.getByTestId('resumable-run');
+    await run.waitFor();
+    await expect(run.textContent()).resolves.toMatch(/interrupted.*stopped \(closed or killed\) before it finished/);
+    const trainingEpochs: number[] = [];
+    h.workbench.on('training.progress', (p) => p.phase === 'training' && trainingEpochs.push(p.epoch));
+    await run.getByTestId('resume-run').click();
+    await page.getByTestId('training-progress').waitFor();
+    await expect.poll(() => trainingEpochs.length, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('progress-epoch').textContent()).toMatch(/^\d+ \/ 400$/);
+    // it continues from the checkpoint (written after epoch 1 or later), not from the start
+    expect(trainingEpochs[0]).toBeGreaterThan(1);
+    await page.getByTestId('train-cancel').click();
+    await expect.poll(() => page.getByTestId('training-finished').textContent(), { timeout: 60_000 }).toMatch(/cancelled/);
+  }, 240_000);
 });

@@ -151,7 +151,7 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
                 <Chip size="small" color={run.status === 'failed' ? 'error' : 'warning'} label={run.status} />
                 <Typography variant="body2" sx={{ flex: 1 }}>
                   {new Date(run.createdAt).toLocaleString()} — {run.preset}, {run.backboneName}, {run.size.height}×{run.size.width}, {run.epochs} epochs, {run.regime}
-                  {run.status === 'interrupted' ? ' — the app was closed while it ran' : ''}
+                  {run.status === 'interrupted' ? ' — the process running it stopped (closed or killed) before it finished' : ''}
                   {run.error ? ` — ${run.error}` : ''}
                 </Typography>
                 <Button size="small" variant="outlined" onClick={() => void resume(run.id)} data-testid="resume-run">
