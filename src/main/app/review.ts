@@ -148,7 +148,10 @@ export class ReviewService {
     return encodeBinaryMask(binary, image.width, image.height);
   }
 
-  /** Removes the image's last review entry and puts back the label it replaced, in one transaction. */
+  /**
+   * Removes the image's last review entry and puts back the label it replaced, in one transaction. Every column the
+   * history keeps of a label (label state, mask, class, and any a later migration adds to both tables) is restored.
+   */
   private undo(imageId: number): ImageRecord {
     const project = this.current();
     const db = project.db;
@@ -156,14 +159,10 @@ export class ReviewService {
       const events = db.prepare('SELECT * FROM label_events WHERE image_id = ? ORDER BY id DESC LIMIT 2').all(imageId) as ReviewEventRow[];
       const [last, before] = events;
       if (!last || last.source !== 'review') throw new InputError('nothing-to-undo', `image ${imageId} has no review action to undo`);
+      const columns = labelColumns(project);
       db.prepare('DELETE FROM label_events WHERE id = ?').run(last.id);
-      db.prepare('UPDATE images SET label_state = ?, mask_sha256 = ?, defect_class = ?, label_updated_at = ? WHERE id = ?').run(
-        before?.label_state ?? 'unlabeled',
-        before?.mask_sha256 ?? null,
-        before?.defect_class ?? null,
-        before?.at ?? null,
-        imageId,
-      );
+      const values = columns.map((c) => (before ? (before as unknown as Record<string, unknown>)[c] ?? null : c === 'label_state' ? 'unlabeled' : null));
+      db.prepare(`UPDATE images SET ${columns.map((c) => `${c} = ?`).join(', ')}, label_updated_at = ? WHERE id = ?`).run(...values, before?.at ?? null, imageId);
       return project.images.get(imageId)!;
     }).immediate();
     this.changed(project);
@@ -262,6 +261,13 @@ export class ReviewService {
       missed,
     };
   }
+}
+
+/** The label columns the images row and its history share (what one history entry says of a label). */
+function labelColumns(project: Project): string[] {
+  const names = (table: string) => (project.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  const history = new Set(names('label_events'));
+  return names('images').filter((c) => history.has(c) && !['id', 'image_id', 'at', 'source'].includes(c));
 }
 
 function actionOf(review: { label_state: LabelState; mask_sha256: string | null }, record: ImageRecord): ReviewAction {
