@@ -33,6 +33,7 @@ import {
   type TrainingRunInfo,
 } from './models.js';
 import type { DriftView, ExportResultView, LineThresholdsView } from './deploy.js';
+import { reviewActionSchema, reviewOrderSchema, type ReviewQueue, type VersionAnalysis } from './review.js';
 
 const pathSchema = z
   .string()
@@ -157,6 +158,14 @@ export const API = {
   'deploy.export': z.object({ version: versionId.optional(), out: pathSchema }).strict(),
   /** The drift monitor's verdict over the recent recorded predictions of a version. */
   'deploy.drift': z.object({ version: versionId.optional() }).strict(),
+  /** The pixel threshold fitted on validation and the defect regions of a split the version misses at it. */
+  'models.analysis': z.object({ version: versionId, split: splitSchema.optional() }).strict(),
+  /** The images a version scored, ranked most anomalous first or nearest the threshold first. */
+  'review.queue': z.object({ version: versionId, order: reviewOrderSchema.optional() }).strict(),
+  /** One review action on one image, stored with source `review` in its label history. */
+  'review.act': z.object({ version: versionId, imageId, action: reviewActionSchema }).strict(),
+  /** Takes back the image's last review action (its history entry is removed, the label before it restored). */
+  'review.undo': z.object({ imageId }).strict(),
 } as const;
 
 export type Channel = keyof typeof API;
@@ -264,6 +273,10 @@ export interface ApiResults {
   'models.evaluation': EvaluationDetail | null;
   'models.map': AnomalyMapImage;
   'models.predict': PredictionResult;
+  'models.analysis': VersionAnalysis;
+  'review.queue': ReviewQueue;
+  'review.act': ImageRecord;
+  'review.undo': ImageRecord;
   'deploy.thresholds': LineThresholdsView | null;
   'deploy.deriveThresholds': LineThresholdsView;
   'deploy.editThresholds': LineThresholdsView;

@@ -97,8 +97,13 @@ export interface EvaluationSummary {
 }
 
 /** One evaluated image: score, the label it had then, and where its anomaly map is (8-bit levels over [min, max]). */
+/** What an evaluation stores for one image (the image's hash is read from the catalog with it). */
+export type ScoredImage = Omit<EvaluatedImage, 'imageSha256'>;
+
 export interface EvaluatedImage {
   imageId: number;
+  /** The image's content hash: its file address for thumbnails and the viewer. */
+  imageSha256: string;
   labelState: 'unlabeled' | 'normal' | 'anomalous';
   hasMask: boolean;
   score: number;

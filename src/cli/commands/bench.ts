@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { benchDeploy } from '../../bench/deployBench.js';
 import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
@@ -5,11 +6,12 @@ import { benchRetrain } from '../../bench/retrainBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { benchStudio } from '../../bench/studioBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
+import { benchTrainingUi } from '../../bench/trainingUiBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid', 'studio', 'trainer', 'deploy', 'retrain'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'studio', 'trainer', 'deploy', 'retrain', 'training-ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step). */
@@ -63,6 +65,7 @@ export const benchCommand: Command = {
     if (section === 'trainer') results.trainer = await trainerSection(values, ctx);
     if (section === 'deploy') results.deploy = await deploySection(values, ctx);
     if (section === 'retrain') results.retrain = await retrainSection(values, ctx);
+    if (section === 'training-ui') results['training-ui'] = await trainingUiSection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
@@ -147,6 +150,17 @@ async function trainerSection(values: Record<string, string | boolean | undefine
         ctx.out(`  ${rung.rung.padEnd(13)} image AUROC ${pct(rung.test.image_auroc)}  AP ${pct(rung.test.image_ap)}  pixel AP ${pct(rung.test.pixel_ap)}  AUPRO ${pct(rung.test.aupro)}  (${rung.trainSeconds.toFixed(0)} s)\n`);
       }
     }
+  }
+  return r;
+}
+
+async function trainingUiSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const dataset = path.join(DEFAULT_DATASETS(), typeof values.dataset === 'string' ? values.dataset : 'mvtec_bottle');
+  const backbone = typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE();
+  const r = await benchTrainingUi({ dataset, backbone, chromium: process.env.DWB_CHROMIUM ?? '/usr/bin/chromium', ...(values.epochs ? { epochs: Number(values.epochs) } : {}) }, ctx.err);
+  if (!values.json) {
+    const gaps = (g: typeof r.idle) => `median ${g.medianMs.toFixed(1)} ms, 95th percentile ${g.p95Ms.toFixed(1)} ms, worst ${g.worstMs.toFixed(1)} ms (${g.frames} frames)`;
+    ctx.out(`training-ui: ${r.images} images, grid scrolled at 3,000 px/s; frame gaps idle: ${gaps(r.idle)}; while training (${r.phases.join(', ')}): ${gaps(r.training)}\n`);
   }
   return r;
 }

@@ -24,6 +24,7 @@ import { labelHandlers } from './labelHandlers.js';
 import { RecentProjects } from './recentProjects.js';
 import { selectionHandlers } from './selectionHandlers.js';
 import { DeployService } from '../deploy/deployService.js';
+import { ReviewService } from './review.js';
 import { TrainingService } from './training.js';
 
 const VERSION = '0.1.0';
@@ -52,6 +53,10 @@ export class Workbench {
     (event, payload) => this.emit(event, payload),
   );
   private readonly deploy = new DeployService(() => this.current());
+  private readonly review = new ReviewService(
+    () => this.current(),
+    (project) => this.emit('project.changed', this.info(project)),
+  );
 
   constructor(
     readonly shell: AppInfo['shell'],
@@ -205,6 +210,7 @@ export class Workbench {
     },
     ...this.training.handlers,
     ...this.deploy.handlers,
+    ...this.review.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {

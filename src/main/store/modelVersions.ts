@@ -9,6 +9,7 @@ import { InputError } from '../../shared/errors.js';
 import {
   regimeOf,
   type EvaluatedImage,
+  type ScoredImage,
   type EvaluationDetail,
   type EvaluationMetrics,
   type EvaluationSummary,
@@ -52,7 +53,7 @@ export interface NewEvaluation {
   mapWidth: number;
   mapHeight: number;
   /** Per image; each map already stored in the maps/ store (see storeMap). */
-  images: EvaluatedImage[];
+  images: ScoredImage[];
 }
 
 interface VersionRow {
@@ -367,9 +368,10 @@ export class ModelVersions {
   private evaluatedImages(evaluationId: number, imageId?: number): EvaluatedImage[] {
     const rows = this.db
       .prepare(
-        `SELECT image_id AS imageId, label_state AS labelState, has_mask AS hasMask, score, map_sha256 AS mapSha256,
-                map_min AS mapMin, map_max AS mapMax
-         FROM evaluation_images WHERE evaluation_id = ? ${imageId === undefined ? '' : 'AND image_id = ?'} ORDER BY image_id`,
+        `SELECT e.image_id AS imageId, i.sha256 AS imageSha256, e.label_state AS labelState, e.has_mask AS hasMask, e.score,
+                e.map_sha256 AS mapSha256, e.map_min AS mapMin, e.map_max AS mapMax
+         FROM evaluation_images e JOIN images i ON i.id = e.image_id
+         WHERE e.evaluation_id = ? ${imageId === undefined ? '' : 'AND e.image_id = ?'} ORDER BY e.image_id`,
       )
       .all(...(imageId === undefined ? [evaluationId] : [evaluationId, imageId])) as (Omit<EvaluatedImage, 'hasMask'> & { hasMask: number })[];
     return rows.map((r) => ({ ...r, hasMask: r.hasMask === 1 }));

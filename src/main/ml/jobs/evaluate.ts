@@ -5,7 +5,7 @@
 // pixels). Masks are compared at the model size, resized nearest-neighbour.
 import type { Split } from '../../../shared/domain.js';
 import { CancelledError } from '../../../shared/errors.js';
-import type { EvaluatedImage, EvaluationMetrics, EvaluationSummary } from '../../../shared/models.js';
+import type { ScoredImage, EvaluationMetrics, EvaluationSummary } from '../../../shared/models.js';
 import { encodeMap, maskAtSize } from '../../images/anomalyMap.js';
 import { imageMetrics, PixelMetricsAccumulator } from '../../metrics/index.js';
 import type { Project } from '../../store/project.js';
@@ -42,7 +42,7 @@ export async function evaluateVersion(project: Project, versionId: number, split
   const pixels = new PixelMetricsAccumulator({ keepRegions: false });
   let pixelImages = 0;
   let pixelDefects = 0;
-  const evaluated: EvaluatedImage[] = [];
+  const evaluated: ScoredImage[] = [];
   let mapWidth = version.size.width;
   let mapHeight = version.size.height;
   let predictMs = 0;

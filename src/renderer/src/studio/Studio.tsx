@@ -15,6 +15,7 @@ import { HistoryPanel } from './panels/HistoryPanel';
 import { EmptyMaskDialog } from './panels/EmptyMaskDialog';
 import { Filmstrip } from './panels/Filmstrip';
 import { StudioToolbar } from './panels/StudioToolbar';
+import { HeatmapControls } from '../models/HeatmapOverlay';
 import { kindOfSummary, KIND_COLORS } from './labelKind';
 import { MaskScene } from './scene/maskScene';
 import { clearEdit, floodEdit, polygonEdit, stepSize, strokeEdit, type Edit, type Point, type ToolId, type ToolSettings } from './scene/tools';
@@ -294,6 +295,7 @@ export const Studio = forwardRef<ViewerHandle, StudioProps>(function Studio({ im
             {showMask ? 'Hide mask' : 'Show mask'}
           </Button>
         )}
+        <HeatmapControls imageId={image.id} />
         <Button size="small" onClick={() => setViewport(fitViewport(image, stage))} title="Fit the image to the window (F)">
           Fit (F)
         </Button>

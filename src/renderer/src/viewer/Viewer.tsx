@@ -6,6 +6,7 @@ import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 're
 import { Image as KonvaImage, Layer, Stage } from 'react-konva';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
+import { HeatmapControls, HeatmapLayer } from '../models/HeatmapOverlay';
 import { actualSizeViewport, fitViewport, stagePoint, zoomAt, type Viewport } from './viewport';
 
 export interface ViewerHandle {
@@ -106,6 +107,7 @@ export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; index: num
             {showMask ? 'Hide mask' : 'Show mask'}
           </Button>
         )}
+        <HeatmapControls imageId={image.id} />
         <Button size="small" onClick={() => setViewport(fitViewport(image, stage))}>
           Fit (F)
         </Button>
@@ -138,6 +140,7 @@ export const Viewer = forwardRef<ViewerHandle, { image: ImageSummary; index: num
               {picture && <KonvaImage image={picture} width={image.width} height={image.height} />}
               {overlay && showMask && <KonvaImage image={overlay} width={image.width} height={image.height} opacity={0.45} listening={false} />}
             </Layer>
+            <HeatmapLayer imageId={image.id} width={image.width} height={image.height} />
           </Stage>
         )}
       </Box>

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
 import { KindBadge } from '../studio/panels/KindBadge';
+import { ScoreBadge, type ScoreMap } from '../models/scores';
 
 export const CELL = 168;
 
@@ -26,8 +27,9 @@ export function ThumbnailGrid(props: {
   onSelect(index: number, modifiers: PickModifiers): void;
   onOpen(index: number): void;
   onColumns(columns: number): void;
+  scores?: ScoreMap;
 }) {
-  const { items, selected, picked, scrollKey, onSelect, onOpen, onColumns } = props;
+  const { items, selected, picked, scrollKey, onSelect, onOpen, onColumns, scores } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
@@ -97,6 +99,7 @@ export function ThumbnailGrid(props: {
                     <Box sx={{ position: 'absolute', top: 4, left: 4, width: 18, height: 18, borderRadius: '50%', bgcolor: '#ff9800', color: '#000', fontSize: 12, textAlign: 'center', lineHeight: '18px' }}>✓</Box>
                   )}
                   <KindBadge image={image} />
+                  <ScoreBadge score={scores?.get(image.id)} />
                   <Typography
                     variant="caption"
                     sx={{ position: 'absolute', left: 0, right: 0, bottom: 0, px: 0.5, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}

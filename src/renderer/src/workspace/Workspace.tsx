@@ -16,6 +16,8 @@ import { labelSession } from '../studio/session/labelSession';
 import { useLabelSession } from '../studio/session/useLabelSession';
 import { Studio } from '../studio/Studio';
 import type { ViewerHandle } from '../viewer/Viewer';
+import { ModelDialog } from '../models/ModelDialog';
+import { applyScoreView, DEFAULT_SCORE_VIEW, ScoreControls, useScores } from '../models/scores';
 import { Filters } from './Filters';
 import { HealthPanel } from './HealthPanel';
 import { ImportDialog } from './ImportDialog';
@@ -36,6 +38,10 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [labelsOpen, setLabelsOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [healthOpen, setHealthOpen] = useState(false);
+  const [modelOpen, setModelOpen] = useState(false);
+  const [scoreView, setScoreView] = useState(DEFAULT_SCORE_VIEW);
+  const scores = useScores();
+  const pendingOpen = useRef<number | null>(null);
   const columns = useRef(1);
   // a project created from a folder opens with its import ready to start
   useEffect(() => {
@@ -45,10 +51,27 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
 
   const load = useCallback(async () => {
     const list = await api.call('images.list', { filter, sort });
-    setItems(list.items);
+    const shown = applyScoreView(list.items, scores, scoreView);
+    setItems(shown);
     setClasses(list.classes);
-    setSelected((s) => (list.items.length === 0 ? -1 : Math.min(Math.max(s, 0), list.items.length - 1)));
-  }, [filter, sort]);
+    const wanted = pendingOpen.current === null ? -1 : shown.findIndex((i) => i.id === pendingOpen.current);
+    pendingOpen.current = null;
+    if (wanted >= 0) return (setSelected(wanted), setViewerOpen(true));
+    setSelected((s) => (shown.length === 0 ? -1 : Math.min(Math.max(s, 0), shown.length - 1)));
+  }, [filter, sort, scores, scoreView]);
+
+  // an image opened from the model screens: shown in the viewer, with the filters cleared if they hide it
+  const openImage = useCallback(
+    (imageId: number) => {
+      const at = items.findIndex((i) => i.id === imageId);
+      if (at >= 0) return (setSelected(at), setViewerOpen(true));
+      pendingOpen.current = imageId;
+      setScoreView(DEFAULT_SCORE_VIEW);
+      setFilter({});
+      void load();
+    },
+    [items, load],
+  );
 
   useEffect(() => {
     void load();
@@ -137,7 +160,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (importOpen || labelsOpen || focusTakesKey(document.activeElement, event.key) || focusTakesKey(event.target as Element | null, event.key)) return;
+      if (importOpen || labelsOpen || modelOpen || focusTakesKey(document.activeElement, event.key) || focusTakesKey(event.target as Element | null, event.key)) return;
       const command = findCommand(WORKSPACE_COMMANDS, viewerOpen ? 'viewer' : 'grid', keyName(event));
       if (!command) return;
       event.preventDefault();
@@ -145,7 +168,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [actions, viewerOpen, importOpen, labelsOpen]);
+  }, [actions, viewerOpen, importOpen, labelsOpen, modelOpen]);
 
   const current = items[selected];
   return (
@@ -159,6 +182,9 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
             </Typography>
           </Typography>
           <RunningImport onOpen={() => setImportOpen(true)} />
+          <Button variant="outlined" onClick={() => setModelOpen(true)} data-testid="open-model">
+            Model
+          </Button>
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>
@@ -172,6 +198,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       <Box sx={{ display: 'flex', flex: 1, minHeight: 0 }}>
         <Box sx={{ width: 300, p: 2, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}>
           <Filters filter={filter} classes={classes} onChange={setFilter} sort={sort} onSort={setSort} />
+          <ScoreControls view={scoreView} onChange={setScoreView} disabled={scores.size === 0} />
           <Divider sx={{ my: 2 }} />
           <LabelKindPanel stats={project.stats} />
           <Divider sx={{ my: 2 }} />
@@ -232,6 +259,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               onSelect={select}
               onOpen={(i) => (setSelected(i), setViewerOpen(true))}
               onColumns={(c) => (columns.current = c)}
+              scores={scores}
             />
           )}
         </Box>
@@ -239,6 +267,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       <DropMaskDialog />
       <LabelsDialog open={labelsOpen} onClose={() => setLabelsOpen(false)} onImported={() => void load()} />
       <HealthPanel open={healthOpen} onClose={() => setHealthOpen(false)} />
+      <ModelDialog open={modelOpen} onClose={() => setModelOpen(false)} onOpenImage={openImage} />
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>

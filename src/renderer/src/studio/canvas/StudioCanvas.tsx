@@ -6,6 +6,7 @@
 import Konva from 'konva';
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Circle, Group, Image as KonvaImage, Layer, Line, Shape, Stage } from 'react-konva';
+import { HeatmapLayer } from '../../models/HeatmapOverlay';
 import { stagePoint, toImage, zoomAt, type Viewport } from '../../viewer/viewport';
 import type { MaskScene } from '../scene/maskScene';
 import { snapCentre, snapCorner, type Point, type ToolSettings } from '../scene/tools';
@@ -26,7 +27,7 @@ interface Props {
   width: number;
   height: number;
   picture: HTMLImageElement | null;
-  image: { width: number; height: number };
+  image: { id: number; width: number; height: number };
   scene: MaskScene | null;
   viewport: Viewport;
   onViewport(v: Viewport): void;
@@ -273,6 +274,8 @@ export function StudioCanvas(props: Props) {
           )}
           {scene && showMask && <KonvaImage image={scene.overlay} width={image.width} height={image.height} opacity={0.55} />}
         </Layer>
+        {/* the model's anomaly map, when a version has scored this image (toggled with V) */}
+        <HeatmapLayer imageId={image.id} width={image.width} height={image.height} />
         <Layer ref={liveLayer} listening={false}>
           <Line ref={liveLine} points={NO_POINTS} lineCap="round" lineJoin="round" opacity={0.6} visible={false} />
         </Layer>

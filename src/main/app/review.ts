@@ -1,0 +1,278 @@
+// The human in the loop: a ranked queue of the images a version scored, one-key review actions stored with source
+// `review` in the label history (and undone by removing that entry), and a version's analysis for the evaluation
+// view — the pixel threshold fitted on validation and the defect regions missed at it. Reads stored maps only; no
+// model runs here, so the main thread stays light.
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { ApiResults } from '../../shared/api.js';
+import type { ImageRecord, LabelState, Split } from '../../shared/domain.js';
+import { InputError } from '../../shared/errors.js';
+import type { EvaluatedImage, EvaluationSummary } from '../../shared/models.js';
+import { HEATMAP_THRESHOLD_AT, type MissedRegion, type PixelThresholdInfo, type ReviewAction, type ReviewItem, type ReviewOrder, type VersionAnalysis } from '../../shared/review.js';
+import { encodeBinaryMask } from '../images/mask.js';
+import { maskAtSize } from '../images/anomalyMap.js';
+import { derivePixelThreshold, PixelMetricsAccumulator } from '../metrics/index.js';
+import { imageThreshold } from '../ml/jobs/threshold.js';
+import type { Project } from '../store/project.js';
+import type { Handlers } from './dispatch.js';
+
+type ReviewChannel = 'review.queue' | 'review.act' | 'review.undo' | 'models.analysis';
+
+/** Missed: less than half of a region's pixels reach the pixel threshold. */
+const MISSED_OVERLAP = 0.5;
+const SPLITS: readonly Split[] = ['test', 'val', 'train'];
+
+interface ReviewEventRow {
+  id: number;
+  at: string;
+  label_state: LabelState;
+  mask_sha256: string | null;
+  defect_class: string | null;
+  source: string;
+}
+
+export class ReviewService {
+  private readonly thresholds = new Map<number, PixelThresholdInfo>();
+  private readonly areas = new Map<string, number>();
+
+  constructor(
+    private readonly current: () => Project,
+    private readonly changed: (project: Project) => void,
+  ) {}
+
+  readonly handlers: Pick<Handlers, ReviewChannel> = {
+    'review.queue': async ({ version, order }) => this.queue(version, order ?? 'anomalous'),
+    'review.act': async ({ version, imageId, action }) => this.act(version, imageId, action),
+    'review.undo': async ({ imageId }) => this.undo(imageId),
+    'models.analysis': async ({ version, split }) => this.analysis(version, split ?? 'test'),
+  };
+
+  /** The latest evaluation of the version on each split, newest split first where an image was scored twice. */
+  private scored(project: Project, versionId: number): { evaluation: EvaluationSummary; image: EvaluatedImage }[] {
+    const seen = new Set<number>();
+    const out: { evaluation: EvaluationSummary; image: EvaluatedImage }[] = [];
+    for (const split of SPLITS) {
+      const evaluation = project.models.evaluation(versionId, split);
+      if (!evaluation) continue;
+      for (const image of evaluation.perImage) {
+        if (seen.has(image.imageId)) continue;
+        seen.add(image.imageId);
+        out.push({ evaluation, image });
+      }
+    }
+    return out;
+  }
+
+  private async queue(versionId: number, order: ReviewOrder): Promise<ApiResults['review.queue']> {
+    const project = this.current();
+    project.models.require(versionId);
+    const threshold = imageThreshold(project, versionId).value;
+    const { value: pixelThreshold, colourRange } = await this.pixelThreshold(project, versionId);
+    const lastReview = project.db.prepare(
+      `SELECT at, label_state, mask_sha256 FROM label_events WHERE image_id = ? AND source = 'review' ORDER BY id DESC LIMIT 1`,
+    );
+    const items: ReviewItem[] = [];
+    for (const { evaluation, image } of this.scored(project, versionId)) {
+      const record = project.images.get(image.imageId);
+      if (!record) continue;
+      const review = lastReview.get(image.imageId) as { at: string; label_state: LabelState; mask_sha256: string | null } | undefined;
+      const reviewed = review !== undefined && review.at >= evaluation.createdAt;
+      items.push({
+        imageId: image.imageId,
+        sha256: record.sha256,
+        name: record.originalName,
+        split: record.split,
+        width: record.width,
+        height: record.height,
+        score: image.score,
+        predicted: image.score >= threshold ? 'anomalous' : 'normal',
+        labelState: record.labelState,
+        defectClass: record.defectClass,
+        hasMask: record.maskSha256 !== null,
+        evaluationId: evaluation.id,
+        reviewed,
+        lastAction: reviewed ? actionOf(review, record) : null,
+        predictedArea: await this.predictedArea(project, image, pixelThreshold),
+      });
+    }
+    // most anomalous first, or nearest the decision threshold first (where a human answer teaches the most)
+    items.sort(order === 'anomalous' ? (a, b) => b.score - a.score : (a, b) => Math.abs(a.score - threshold) - Math.abs(b.score - threshold));
+    return { versionId, order, imageThreshold: threshold, pixelThreshold, colourRange, items, reviewed: items.filter((i) => i.reviewed).length };
+  }
+
+  private async act(versionId: number, imageId: number, action: ReviewAction): Promise<ImageRecord> {
+    const project = this.current();
+    project.models.require(versionId);
+    const image = project.images.get(imageId);
+    if (!image) throw new InputError('image-not-found', `there is no image with id ${imageId} in this project`);
+    let record: ImageRecord;
+    if (action === 'normal') record = project.images.setLabel(imageId, { labelState: 'normal' }, 'review');
+    else if (action === 'anomalous') {
+      // confirming anomalous never drops a mask the image already has (that takes an explicit edit)
+      const kept = image.maskSha256 ? project.images.mask(image.maskSha256) : undefined;
+      record = project.images.setLabel(imageId, { labelState: 'anomalous', defectClass: image.defectClass }, 'review', kept);
+    } else if (action === 'reject') {
+      // the prediction was wrong: the label stays, the look is recorded (and the image leaves the queue)
+      const kept = image.maskSha256 ? project.images.mask(image.maskSha256) : undefined;
+      record = project.images.setLabel(imageId, { labelState: image.labelState, defectClass: image.defectClass }, 'review', kept);
+    } else {
+      const mask = await this.predictedMask(project, versionId, image);
+      record = project.images.setLabel(imageId, { labelState: 'anomalous', defectClass: image.defectClass }, 'review', await project.storeMask(mask));
+    }
+    this.changed(project);
+    return record;
+  }
+
+  /** The stored anomaly map of the image, resized to the image (bilinear) and cut at the version's pixel threshold. */
+  private async predictedMask(project: Project, versionId: number, image: ImageRecord) {
+    const found = this.scored(project, versionId).find((s) => s.image.imageId === image.id);
+    if (!found) throw new InputError('not-scored', `version ${versionId} has not scored image ${image.id}; evaluate its split first`);
+    const threshold = (await this.pixelThreshold(project, versionId)).value;
+    const { mapMin, mapMax, mapSha256 } = found.image;
+    const levels = await sharp(await readFile(project.models.mapPath(mapSha256)))
+      .extractChannel(0)
+      .resize(image.width, image.height, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    const span = mapMax - mapMin;
+    const binary = new Uint8Array(levels.length);
+    let area = 0;
+    for (let i = 0; i < levels.length; i++) {
+      if (mapMin + (levels[i]! / 255) * span >= threshold) {
+        binary[i] = 255;
+        area++;
+      }
+    }
+    if (area === 0) {
+      throw new InputError('empty-prediction', `the model marks no pixel of ${image.originalName} at the pixel threshold ${threshold.toFixed(3)}; confirm it anomalous (weak) or draw its mask`);
+    }
+    return encodeBinaryMask(binary, image.width, image.height);
+  }
+
+  /**
+   * Removes the image's last review entry and puts back the label it replaced, in one transaction. Every column the
+   * history keeps of a label (label state, mask, class, and any a later migration adds to both tables) is restored.
+   */
+  private undo(imageId: number): ImageRecord {
+    const project = this.current();
+    const db = project.db;
+    const record = db.transaction(() => {
+      const events = db.prepare('SELECT * FROM label_events WHERE image_id = ? ORDER BY id DESC LIMIT 2').all(imageId) as ReviewEventRow[];
+      const [last, before] = events;
+      if (!last || last.source !== 'review') throw new InputError('nothing-to-undo', `image ${imageId} has no review action to undo`);
+      const columns = labelColumns(project);
+      db.prepare('DELETE FROM label_events WHERE id = ?').run(last.id);
+      const values = columns.map((c) => (before ? (before as unknown as Record<string, unknown>)[c] ?? null : c === 'label_state' ? 'unlabeled' : null));
+      db.prepare(`UPDATE images SET ${columns.map((c) => `${c} = ?`).join(', ')}, label_updated_at = ? WHERE id = ?`).run(...values, before?.at ?? null, imageId);
+      return project.images.get(imageId)!;
+    }).immediate();
+    this.changed(project);
+    return record;
+  }
+
+  private async decodedMap(project: Project, image: EvaluatedImage): Promise<Float32Array> {
+    const levels = await sharp(await readFile(project.models.mapPath(image.mapSha256))).extractChannel(0).raw().toBuffer();
+    const span = image.mapMax - image.mapMin;
+    const map = new Float32Array(levels.length);
+    for (let i = 0; i < levels.length; i++) map[i] = image.mapMin + (levels[i]! / 255) * span;
+    return map;
+  }
+
+  /** Share of the map at or above the pixel threshold (what "accept the predicted mask" would mark). */
+  private async predictedArea(project: Project, image: EvaluatedImage, threshold: number): Promise<number> {
+    const key = `${image.mapSha256}:${image.mapMin}:${image.mapMax}:${threshold}`;
+    let area = this.areas.get(key);
+    if (area === undefined) {
+      const map = await this.decodedMap(project, image);
+      let marked = 0;
+      for (let i = 0; i < map.length; i++) if (map[i]! >= threshold) marked++;
+      area = marked / map.length;
+      this.areas.set(key, area);
+    }
+    return area;
+  }
+
+  /** Fitted on the validation maps (pixel F1-max with masks, else a high normal quantile); cached per version. */
+  private async pixelThreshold(project: Project, versionId: number): Promise<PixelThresholdInfo> {
+    const cached = this.thresholds.get(versionId);
+    if (cached) return cached;
+    const validation = project.models.evaluation(versionId, 'val');
+    let info: PixelThresholdInfo = {
+      value: 0.5,
+      basis: 'default',
+      note: 'No validation maps: the pixel threshold is 0.5 until the version is evaluated on validation.',
+      colourRange: [0, 1],
+    };
+    if (validation && validation.perImage.some((i) => i.labelState !== 'unlabeled')) {
+      const accumulator = new PixelMetricsAccumulator({ keepRegions: false });
+      for (const image of validation.perImage) {
+        if (image.labelState === 'unlabeled' || (image.labelState === 'anomalous' && !image.hasMask)) continue;
+        const map = await this.decodedMap(project, image);
+        accumulator.add(map, await this.maskOf(project, image.imageId, validation.mapWidth, validation.mapHeight), validation.mapWidth, validation.mapHeight);
+      }
+      const derived = derivePixelThreshold(accumulator);
+      const median = accumulator.result().normalPixels > 0 ? accumulator.normalQuantile(0.5) : 0;
+      const lo = Math.min(median, derived.threshold - 1e-6);
+      info = { value: derived.threshold, basis: derived.basis, note: derived.note, colourRange: [lo, lo + (derived.threshold - lo) / HEATMAP_THRESHOLD_AT] };
+    }
+    this.thresholds.set(versionId, info);
+    return info;
+  }
+
+  private async maskOf(project: Project, imageId: number, width: number, height: number): Promise<Uint8Array | null> {
+    const record = project.images.get(imageId);
+    const file = record && project.maskPath(record);
+    return file ? maskAtSize(file, width, height) : null;
+  }
+
+  private async analysis(versionId: number, split: Split): Promise<VersionAnalysis> {
+    const project = this.current();
+    project.models.require(versionId);
+    const evaluation = project.models.evaluation(versionId, split);
+    if (!evaluation) throw new InputError('not-evaluated', `version ${versionId} has no evaluation on ${split}; evaluate it first`);
+    const pixelThreshold = await this.pixelThreshold(project, versionId);
+    const { mapWidth: width, mapHeight: height } = evaluation;
+    const accumulator = new PixelMetricsAccumulator({ regionThresholds: [pixelThreshold.value] });
+    let regions = 0;
+    const missed: MissedRegion[] = [];
+    for (const image of evaluation.perImage) {
+      if (!image.hasMask) continue;
+      const mask = await this.maskOf(project, image.imageId, width, height);
+      if (!mask) continue;
+      const added = accumulator.add(await this.decodedMap(project, image), mask, width, height, String(image.imageId));
+      const name = project.images.get(image.imageId)?.originalName ?? String(image.imageId);
+      for (const r of added.regions) {
+        regions++;
+        const overlap = r.overlaps[0]!;
+        if (overlap < MISSED_OVERLAP) {
+          missed.push({ imageId: image.imageId, name, region: r.region, area: r.area, box: r.box, overlap, maxScore: r.maxScore });
+        }
+      }
+    }
+    missed.sort((a, b) => b.area - a.area);
+    return {
+      versionId,
+      split,
+      evaluationId: evaluation.id,
+      mapWidth: width,
+      mapHeight: height,
+      imageThreshold: imageThreshold(project, versionId).value,
+      pixelThreshold,
+      regions,
+      missed,
+    };
+  }
+}
+
+/** The label columns the images row and its history share (what one history entry says of a label). */
+function labelColumns(project: Project): string[] {
+  const names = (table: string) => (project.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  const history = new Set(names('label_events'));
+  return names('images').filter((c) => history.has(c) && !['id', 'image_id', 'at', 'source'].includes(c));
+}
+
+function actionOf(review: { label_state: LabelState; mask_sha256: string | null }, record: ImageRecord): ReviewAction {
+  if (review.label_state === 'normal') return 'normal';
+  if (review.label_state === 'anomalous') return review.mask_sha256 && review.mask_sha256 === record.maskSha256 ? 'mask' : 'anomalous';
+  return 'reject';
+}

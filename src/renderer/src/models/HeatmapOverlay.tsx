@@ -1,0 +1,151 @@
+// The anomaly map in the viewer: a Konva layer (colour map at an adjustable opacity, and the predicted mask at the
+// version's pixel threshold as a white outline) and its controls (toggle with V, opacity slider, the score and the
+// predicted label). Both parts share one small store, so any viewer adds them with two lines.
+import { Chip, Slider, Stack, ToggleButton, Tooltip, Typography } from '@mui/material';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { Image as KonvaImage, Layer } from 'react-konva';
+import type { PredictionResult } from '../../../shared/models';
+import type { PixelThresholdInfo } from '../../../shared/review';
+import { api } from '../api/transport';
+import { colourCanvas, decodeMap, outlineCanvas } from './heatmap';
+
+export const HEATMAP_KEY = 'v';
+
+interface HeatmapSettings {
+  visible: boolean;
+  opacity: number;
+}
+let settings: HeatmapSettings = { visible: false, opacity: 0.5 };
+const listeners = new Set<() => void>();
+function update(change: Partial<HeatmapSettings>): void {
+  settings = { ...settings, ...change };
+  listeners.forEach((l) => l());
+}
+function useSettings(): HeatmapSettings {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => settings,
+  );
+}
+
+interface Overlay {
+  imageId: number;
+  prediction: PredictionResult;
+  colour: HTMLCanvasElement;
+  outline: HTMLCanvasElement | null;
+  pixelThreshold: number | null;
+}
+
+const pixelThresholds = new Map<number, Promise<PixelThresholdInfo | null>>();
+function pixelThresholdOf(versionId: number): Promise<PixelThresholdInfo | null> {
+  let found = pixelThresholds.get(versionId);
+  if (!found) {
+    found = api
+      .call('models.analysis', { version: versionId, split: 'val' })
+      .then((a) => a.pixelThreshold)
+      .catch(() => null);
+    pixelThresholds.set(versionId, found);
+  }
+  return found;
+}
+
+let overlay: Overlay | null = null;
+let overlayError: string | null = null;
+const overlayListeners = new Set<() => void>();
+let loading: number | null = null;
+
+async function loadOverlay(imageId: number): Promise<void> {
+  if (overlay?.imageId === imageId || loading === imageId) return;
+  loading = imageId;
+  try {
+    const prediction = await api.call('models.predict', { imageId });
+    const [scores, pixelThreshold] = await Promise.all([decodeMap(prediction.map), pixelThresholdOf(prediction.versionId)]);
+    if (loading !== imageId) return;
+    const { width, height } = prediction.map;
+    overlay = {
+      imageId,
+      prediction,
+      colour: colourCanvas(scores, width, height, pixelThreshold?.colourRange ?? [0, 1]),
+      outline: pixelThreshold === null ? null : outlineCanvas(scores, width, height, pixelThreshold.value).canvas,
+      pixelThreshold: pixelThreshold?.value ?? null,
+    };
+    overlayError = null;
+  } catch (e) {
+    overlay = null;
+    overlayError = (e as Error).message;
+  } finally {
+    if (loading === imageId) loading = null;
+    overlayListeners.forEach((l) => l());
+  }
+}
+
+function useOverlay(imageId: number, wanted: boolean): Overlay | null {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const l = () => tick((n) => n + 1);
+    overlayListeners.add(l);
+    return () => void overlayListeners.delete(l);
+  }, []);
+  useEffect(() => {
+    if (wanted) void loadOverlay(imageId);
+  }, [imageId, wanted]);
+  // a new version scores differently: forget the cached overlay
+  useEffect(() => api.on('training.finished', () => ((overlay = null), tick((n) => n + 1))), []);
+  return overlay?.imageId === imageId ? overlay : null;
+}
+
+/** Put inside the viewer's Stage, after the image layer; sized to the image in image pixels. */
+export function HeatmapLayer({ imageId, width, height }: { imageId: number; width: number; height: number }) {
+  const { visible, opacity } = useSettings();
+  const current = useOverlay(imageId, visible);
+  if (!visible || !current) return null;
+  return (
+    <Layer listening={false}>
+      <KonvaImage image={current.colour} width={width} height={height} opacity={opacity} />
+      {current.outline && <KonvaImage image={current.outline} width={width} height={height} opacity={0.95} />}
+    </Layer>
+  );
+}
+
+/** Put in the viewer's toolbar. */
+export function HeatmapControls({ imageId }: { imageId: number }) {
+  const { visible, opacity } = useSettings();
+  const current = useOverlay(imageId, visible);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.ctrlKey || event.metaKey || event.altKey || event.key.toLowerCase() !== HEATMAP_KEY) return;
+      if (target?.closest('input, textarea, [role="dialog"]')) return;
+      event.preventDefault();
+      update({ visible: !settings.visible });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return (
+    <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }} data-testid="heatmap-controls">
+      <Tooltip title={`Show the model's anomaly map (${HEATMAP_KEY.toUpperCase()})`}>
+        <ToggleButton size="small" value="heat" selected={visible} onChange={() => update({ visible: !visible })} data-testid="heatmap-toggle" sx={{ py: 0.25 }}>
+          Heat-map ({HEATMAP_KEY.toUpperCase()})
+        </ToggleButton>
+      </Tooltip>
+      {visible && <Slider size="small" sx={{ width: 90 }} min={0.1} max={1} step={0.05} value={opacity} onChange={(_e, v) => update({ opacity: v as number })} aria-label="heat-map opacity" data-testid="heatmap-opacity" />}
+      {visible && current && (
+        <Chip
+          size="small"
+          color={current.prediction.label === 'anomalous' ? 'error' : 'success'}
+          label={`${current.prediction.label} · ${current.prediction.score.toFixed(3)} (v${current.prediction.versionId})`}
+          data-testid="heatmap-score"
+        />
+      )}
+      {visible && !current && overlayError && (
+        <Typography variant="caption" color="error">
+          {overlayError}
+        </Typography>
+      )}
+    </Stack>
+  );
+}
