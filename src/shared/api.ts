@@ -164,7 +164,7 @@ export const API = {
   'review.queue': z.object({ version: versionId, order: reviewOrderSchema.optional() }).strict(),
   /** One review action on one image, stored with source `review` in its label history. */
   'review.act': z.object({ version: versionId, imageId, action: reviewActionSchema }).strict(),
-  /** Takes back the image's last review action (its history entry is removed, the label before it restored). */
+  /** Takes back the image's last review action: the label before it is restored as a new history entry. */
   'review.undo': z.object({ imageId }).strict(),
 } as const;
 

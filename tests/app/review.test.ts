@@ -1,6 +1,6 @@
 // The review service on a real project (SQLite catalog, stored maps and masks decoded by sharp): the queue's two
 // orders and its reviewed count, each action stored with source `review`, an accepted mask that is exactly the map
-// cut at the validation pixel threshold, undo that restores the label before it, and the missed regions of a split.
+// cut at the validation pixel threshold, undo that restores the label before it as a new history entry, and the missed regions of a split.
 // The version's maps are written by hand so every expected figure is known.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -124,10 +124,13 @@ describe('review service', () => {
     expect(after.reviewed).toBe(3);
     expect(after.items.find((i) => i.imageId === g.id)).toMatchObject({ reviewed: true, lastAction: 'mask', labelState: 'anomalous', hasMask: true });
 
-    // undo takes back the accepted mask: the import's label returns and the review entry is gone
+    // undo takes back the accepted mask: the import's label returns as a new entry, and nothing is erased
     const undone = await h['review.undo']({ imageId: g.id });
     expect(undone).toMatchObject({ labelState: 'normal', maskSha256: null });
-    expect(project.images.history(g.id).map((e) => e.source)).toEqual(['import']);
+    const history = project.images.history(g.id);
+    expect(history.map((e) => e.source)).toEqual(['import', 'review', 'review']);
+    expect(history[1]).toMatchObject({ labelState: 'anomalous' });
+    expect(history[2]).toMatchObject({ labelState: 'normal', restoredFrom: history[0]!.id });
     expect((await h['review.queue']({ version })).reviewed).toBe(2);
     await expect(h['review.undo']({ imageId: g.id })).rejects.toThrow(/no review action to undo/);
 

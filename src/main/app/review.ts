@@ -12,6 +12,7 @@ import { HEATMAP_THRESHOLD_AT, type MissedRegion, type PixelThresholdInfo, type 
 import { encodeBinaryMask } from '../images/mask.js';
 import { maskAtSize } from '../images/anomalyMap.js';
 import { derivePixelThreshold, PixelMetricsAccumulator } from '../metrics/index.js';
+import { maskLabelsOf } from '../labels/maskLabels.js';
 import { imageThreshold } from '../ml/jobs/threshold.js';
 import type { Project } from '../store/project.js';
 import type { Handlers } from './dispatch.js';
@@ -29,6 +30,7 @@ interface ReviewEventRow {
   mask_sha256: string | null;
   defect_class: string | null;
   source: string;
+  restored_from: number | null;
 }
 
 export class ReviewService {
@@ -69,14 +71,15 @@ export class ReviewService {
     const threshold = imageThreshold(project, versionId).value;
     const { value: pixelThreshold, colourRange } = await this.pixelThreshold(project, versionId);
     const lastReview = project.db.prepare(
-      `SELECT at, label_state, mask_sha256 FROM label_events WHERE image_id = ? AND source = 'review' ORDER BY id DESC LIMIT 1`,
+      `SELECT at, label_state, mask_sha256, restored_from FROM label_events WHERE image_id = ? AND source = 'review' ORDER BY id DESC LIMIT 1`,
     );
     const items: ReviewItem[] = [];
     for (const { evaluation, image } of this.scored(project, versionId)) {
       const record = project.images.get(image.imageId);
       if (!record) continue;
-      const review = lastReview.get(image.imageId) as { at: string; label_state: LabelState; mask_sha256: string | null } | undefined;
-      const reviewed = review !== undefined && review.at >= evaluation.createdAt;
+      const review = lastReview.get(image.imageId) as { at: string; label_state: LabelState; mask_sha256: string | null; restored_from: number | null } | undefined;
+      // an undone action (a restore by review) leaves the image unreviewed
+      const reviewed = review !== undefined && review.restored_from === null && review.at >= evaluation.createdAt;
       items.push({
         imageId: image.imageId,
         sha256: record.sha256,
@@ -150,22 +153,19 @@ export class ReviewService {
   }
 
   /**
-   * Removes the image's last review entry and puts back the label it replaced, in one transaction. Every column the
-   * history keeps of a label (label state, mask, class, and any a later migration adds to both tables) is restored.
+   * Takes back the image's last review action. Nothing is erased from the label history: the label from before the
+   * action is restored as a new entry (source `review`, naming the entry it restores), as the studio's restore does.
    */
-  private undo(imageId: number): ImageRecord {
+  private async undo(imageId: number): Promise<ImageRecord> {
     const project = this.current();
-    const db = project.db;
-    const record = db.transaction(() => {
-      const events = db.prepare('SELECT * FROM label_events WHERE image_id = ? ORDER BY id DESC LIMIT 2').all(imageId) as ReviewEventRow[];
-      const [last, before] = events;
-      if (!last || last.source !== 'review') throw new InputError('nothing-to-undo', `image ${imageId} has no review action to undo`);
-      const columns = labelColumns(project);
-      db.prepare('DELETE FROM label_events WHERE id = ?').run(last.id);
-      const values = columns.map((c) => (before ? (before as unknown as Record<string, unknown>)[c] ?? null : c === 'label_state' ? 'unlabeled' : null));
-      db.prepare(`UPDATE images SET ${columns.map((c) => `${c} = ?`).join(', ')}, label_updated_at = ? WHERE id = ?`).run(...values, before?.at ?? null, imageId);
-      return project.images.get(imageId)!;
-    }).immediate();
+    const events = project.db.prepare('SELECT * FROM label_events WHERE image_id = ? ORDER BY id DESC LIMIT 2').all(imageId) as ReviewEventRow[];
+    const [last, before] = events;
+    if (!last || last.source !== 'review' || last.restored_from !== null) {
+      throw new InputError('nothing-to-undo', `image ${imageId} has no review action to undo`);
+    }
+    const record = before
+      ? await maskLabelsOf(project).restore(imageId, before.id, 'review')
+      : project.images.setLabel(imageId, { labelState: 'unlabeled', defectClass: null }, 'review');
     this.changed(project);
     return record;
   }
@@ -262,13 +262,6 @@ export class ReviewService {
       missed,
     };
   }
-}
-
-/** The label columns the images row and its history share (what one history entry says of a label). */
-function labelColumns(project: Project): string[] {
-  const names = (table: string) => (project.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
-  const history = new Set(names('label_events'));
-  return names('images').filter((c) => history.has(c) && !['id', 'image_id', 'at', 'source'].includes(c));
 }
 
 function actionOf(review: { label_state: LabelState; mask_sha256: string | null }, record: ImageRecord): ReviewAction {
