@@ -34,23 +34,22 @@ export function gaussianBlur(src: Float32Array, h: number, w: number, sigma: num
     i = ((i % period) + period) % period;
     return i < n ? i : period - i;
   };
-  const tmp = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let k = -radius; k <= radius; k++) acc += kernel[k + radius]! * src[y * w + reflect(x + k, w)]!;
-      tmp[y * w + x] = acc;
+  // each row, then each column, copied once into a reflect-padded line so the inner loop has no index arithmetic
+  const blurLines = (data: Float32Array, count: number, length: number, stride: number, step: number) => {
+    const out = new Float32Array(data.length);
+    const line = new Float32Array(length + 2 * radius);
+    for (let l = 0; l < count; l++) {
+      const base = l * stride;
+      for (let i = -radius; i < length + radius; i++) line[i + radius] = data[base + reflect(i, length) * step]!;
+      for (let i = 0; i < length; i++) {
+        let acc = 0;
+        for (let k = 0; k < kernel.length; k++) acc += kernel[k]! * line[i + k]!;
+        out[base + i * step] = acc;
+      }
     }
-  }
-  const out = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let k = -radius; k <= radius; k++) acc += kernel[k + radius]! * tmp[reflect(y + k, h) * w + x]!;
-      out[y * w + x] = acc;
-    }
-  }
-  return out;
+    return out;
+  };
+  return blurLines(blurLines(src, h, w, w, 1), w, h, 1, w);
 }
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
