@@ -10,6 +10,7 @@ import { RecentProjects } from '../../src/main/app/recentProjects.js';
 import { Workbench } from '../../src/main/app/workbench.js';
 import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
+import { PRESETS } from '../../src/main/ml/ssn/index.js';
 import { Project } from '../../src/main/store/project.js';
 import type { ApiEvents, ApiResults, Channel, EventName } from '../../src/shared/api.js';
 import { SMALL_BACKBONE, writeBottleSubset } from '../helpers/bottleProject.js';
@@ -89,7 +90,7 @@ describe.runIf(datasetsAvailable())('model service', () => {
       const [listed] = await call(workbench, 'models.list', {});
       expect(listed).toMatchObject({ id: versionId, preset: 'fast', epochs: 40, seed: 3, active: false, testMetrics: { image_auroc: expect.any(Number) } });
       const detail = await call(workbench, 'models.get', { version: versionId });
-      expect(detail).toMatchObject({ runId, featureScale: expect.any(Number), config: { featureStride: 8, projectedChannels: 256 } });
+      expect(detail).toMatchObject({ runId, featureScale: expect.any(Number), config: { featureStride: PRESETS.fast.featureStride, projectedChannels: PRESETS.fast.projectedChannels, epochs: 40 } });
       expect(detail.evaluations.map((e) => e.split).sort()).toEqual(['test', 'val']);
 
       const evaluation = (await call(workbench, 'models.evaluation', { version: versionId }))!;

@@ -104,6 +104,9 @@ describe('model versions in the store', () => {
     expect([...params.get('adaptor.weight')!]).toEqual([1, 2, 3]);
     expect(project.models.snapshotImages(id)).toHaveLength(7);
     expect(project.runs.get(input.runId)).toMatchObject({ status: 'completed', versionId: id });
+    // lists of runs stay light (no image list); one run has its whole snapshot
+    expect(project.runs.get(input.runId)!.request.snapshot.images).toHaveLength(7);
+    expect(project.runs.list()[0]).toMatchObject({ id: input.runId, request: { snapshot: { images: [], sha256: input.request.snapshot.sha256 } } });
     // writing the same run again (a process killed between version and bookkeeping) gives the same version
     expect(await project.models.add(input)).toBe(id);
     expect(project.models.list()).toHaveLength(1);

@@ -47,7 +47,8 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
   it('lowers the loss, resumes a cancelled run to bit-identical parameters, and predicts with the deployable graph', async () => {
     const cacheDir = await tempDir();
     const events: TrainingProgress[] = [];
-    straight = await trainDefectModel({ train: train(), validation: [] }, config, {
+    const validation = [image(10, path.join(bottle, 'train/good/020.png'), 'normal'), image(11, path.join(bottle, 'test/broken_small/001.png'), 'anomalous')];
+    straight = await trainDefectModel({ train: train(), validation }, config, {
       runDir: await tempDir(),
       cacheDir,
       threads: 2,
@@ -58,6 +59,10 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
     expect(steps.length).toBe(16); // 4 normal images, 2 per balanced step: 2 steps an epoch
     expect(steps.at(-1)).toMatchObject({ epoch: 8, epochs: 8, step: 16, steps: 16, provider: 'cpu' });
     expect(Object.keys(steps[0]!.losses).sort()).toEqual(['focalMap', 'focalScore', 'l1', 'total']);
+    // validation at the last epoch (the preset validates every 10 epochs and at the end), never during the others
+    expect(steps.filter((e) => e.validation).map((e) => e.step)).toEqual([16]);
+    expect(Object.keys(steps.at(-1)!.validation!).sort()).toEqual(['imageAuroc', 'maxNormalScore', 'meanNormalScore']);
+    expect(events.some((e) => e.phase === 'validating')).toBe(true);
     const mean = (xs: TrainingProgress[]) => xs.reduce((s, e) => s + e.losses.total!, 0) / xs.length;
     console.log(`loss ${mean(steps.slice(0, 3)).toFixed(4)} (steps 1-3) → ${mean(steps.slice(-3)).toFixed(4)} (steps 14-16); feature scale ${straight.featureScale.toFixed(4)}`);
     expect(mean(steps.slice(-3))).toBeLessThan(0.7 * mean(steps.slice(0, 3)));

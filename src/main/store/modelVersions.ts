@@ -439,8 +439,11 @@ export class ModelVersions {
 
   /** A run not yet finished still needs its backbone copy to resume. */
   private backboneOfOpenRun(sha256: string): boolean {
-    const requests = this.db.prepare(`SELECT request FROM training_runs WHERE status != 'completed'`).pluck().all() as string[];
-    return requests.some((r) => (JSON.parse(r) as TrainingRequest).backbone.sha256 === sha256);
+    return (
+      this.db
+        .prepare(`SELECT 1 FROM training_runs WHERE status != 'completed' AND json_extract(request, '$.backbone.sha256') = ? LIMIT 1`)
+        .get(sha256) !== undefined
+    );
   }
 
   private mapReferenced(sha256: string): boolean {

@@ -100,8 +100,22 @@ export class TrainingRuns {
     return row && toRun(row);
   }
 
+  /**
+   * The newest runs, light: their snapshots without the image list (a snapshot of a large project is megabytes, and
+   * lists are read on the app's main thread); get() has the whole request.
+   */
   list(limit = 50): TrainingRunRow[] {
-    return (this.db.prepare('SELECT * FROM training_runs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as Row[]).map(toRun);
+    const rows = this.db
+      .prepare(
+        `SELECT id, created_at, updated_at, status, owner, json_remove(request, '$.snapshot.images') AS request, error, version_id
+         FROM training_runs ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .all(limit) as Row[];
+    return rows.map((row) => {
+      const run = toRun(row);
+      run.request.snapshot.images = [];
+      return run;
+    });
   }
 
   /**

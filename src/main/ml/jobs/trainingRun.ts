@@ -62,7 +62,8 @@ export async function createTrainingRun(
       ...(options.size ? { size: options.size } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     },
-    { provider: usable[0]! },
+    // the images the run trains on fix the fast preset's step budget and how its image score is made
+    { provider: usable[0]!, trainImages: { normal: snapshot.counts.train.normal, anomalous: snapshot.counts.train.weak + snapshot.counts.train.full } },
   );
   const sha256 = await project.models.storeBackbone(options.backbone).catch((error: NodeJS.ErrnoException) => {
     throw new InputError('backbone-unreadable', `cannot read the backbone ${options.backbone} (${error.code ?? error.message}); give the path of an ONNX feature extractor`);

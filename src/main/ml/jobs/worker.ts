@@ -49,28 +49,44 @@ async function releaseCached(): Promise<void> {
   project.close();
 }
 
+/** Predictions share one cached predictor: they run one request at a time, so none releases it under another. */
+let predictions: Promise<unknown> = Promise.resolve();
+
 async function handle(request: WorkerRequest, signal: AbortSignal): Promise<WorkerResults[keyof WorkerResults]> {
   if (request.type === 'predict') {
-    const key = `${request.projectRoot}\0${request.versionId}`;
-    if (cached?.key !== key) {
-      await releaseCached();
-      const project = await Project.open(request.projectRoot);
-      try {
-        const version = project.models.require(request.versionId);
-        const providers = await providersFor(request, () => project.models.backbonePath(version.backboneSha256));
-        cached = { key, project, predictor: await VersionPredictor.open(project, request.versionId, providers) };
-      } catch (error) {
-        project.close();
-        throw error;
-      }
-    }
-    const results = [];
-    for (const image of request.images) {
-      if (signal.aborted) throw new CancelledError('the prediction');
-      results.push(await cached!.predictor.predict(image));
-    }
-    return results;
+    const turn = predictions.then(() => predict(request, signal));
+    predictions = turn.catch(() => undefined);
+    return turn;
   }
+  return trainOrEvaluate(request, signal);
+}
+
+async function predict(request: Extract<WorkerRequest, { type: 'predict' }>, signal: AbortSignal): Promise<WorkerResults['predict']> {
+  const key = `${request.projectRoot}\0${request.versionId}`;
+  if (cached?.key !== key) {
+    await releaseCached();
+    const project = await Project.open(request.projectRoot);
+    try {
+      const version = project.models.require(request.versionId);
+      const providers = await providersFor(request, () => project.models.backbonePath(version.backboneSha256));
+      cached = { key, project, predictor: await VersionPredictor.open(project, request.versionId, providers) };
+    } catch (error) {
+      project.close();
+      throw error;
+    }
+  }
+  const results = [];
+  for (const image of request.images) {
+    if (signal.aborted) throw new CancelledError('the prediction');
+    results.push(await cached!.predictor.predict(image));
+  }
+  return results;
+}
+
+async function trainOrEvaluate(
+  request: Exclude<WorkerRequest, { type: 'predict' }>,
+  signal: AbortSignal,
+): Promise<WorkerResults['train'] | WorkerResults['evaluate']> {
   const project = await Project.open(request.projectRoot);
   try {
     if (request.type === 'export') {

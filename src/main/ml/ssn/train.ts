@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { imageAuroc } from '../../metrics/index.js';
 import { Backbone } from '../backbone/backbone.js';
 import { FeatureCache } from '../backbone/featureCache.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
@@ -231,11 +232,6 @@ async function validate(plan: ModelPlan, values: Map<string, Float32Array>, vali
     meanNormalScore: normal.length ? normal.reduce((a, b) => a + b, 0) / normal.length : NaN,
     maxNormalScore: normal.length ? Math.max(...normal) : NaN,
   };
-  const anomalous = blended.filter((_, i) => validation[i]!.label === 'anomalous');
-  if (normal.length && anomalous.length) {
-    let wins = 0;
-    for (const a of anomalous) for (const n of normal) wins += a > n ? 1 : a === n ? 0.5 : 0;
-    result.imageAuroc = wins / (anomalous.length * normal.length);
-  }
+  if (normal.length && normal.length < blended.length) result.imageAuroc = imageAuroc(blended, validation.map((v) => (v.label === 'anomalous' ? 1 : 0)));
   return result;
 }
