@@ -86,7 +86,7 @@ async function predict(request: Extract<WorkerRequest, { type: 'predict' }>, sig
 async function trainOrEvaluate(
   request: Exclude<WorkerRequest, { type: 'predict' }>,
   signal: AbortSignal,
-): Promise<WorkerResults['train'] | WorkerResults['evaluate']> {
+): Promise<WorkerResults['train'] | WorkerResults['evaluate'] | WorkerResults['export'] | WorkerResults['thresholds']> {
   const project = await Project.open(request.projectRoot);
   try {
     if (request.type === 'export') {
