@@ -68,7 +68,8 @@ describe('damage is never made worse nor hidden', () => {
   });
 
   it('dwb init on a full disk leaves no half-made project, and a retry after freeing space works', async (context) => {
-    const disk = mountSmallDisk(256);
+    // room for a new catalog (schema and its write-ahead log) once the filler is gone
+    const disk = mountSmallDisk(1024);
     if (!disk) return (console.warn(NO_MOUNT_WARNING), context.skip());
     const filler = path.join(disk, 'filler');
     fillDisk(filler);

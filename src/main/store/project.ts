@@ -87,9 +87,15 @@ export class Project {
       const db = openCatalog(temp, { create: true });
       try {
         writeSettings(db, { name, createdAt: new Date().toISOString() });
+        // the file alone must be the whole catalog before it is linked into place: a checkpoint that cannot write
+        // (a full disk) throws here instead of being swallowed by close() and leaving the schema in the log
+        const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+        if (result && (result.busy !== 0 || result.checkpointed !== result.log)) throw Object.assign(new Error('the new catalog could not be written out'), { code: 'EIO' });
       } finally {
-        db.close(); // checkpoints the write-ahead log into the file, so the file alone is the whole catalog
+        db.close();
       }
+      const log = await stat(`${temp}-wal`).catch(() => null);
+      if (log && log.size > 0) throw Object.assign(new Error('the new catalog could not be written out'), { code: 'EIO' });
       // a hard link never replaces an existing file: two creations racing for one folder cannot both win
       await link(temp, layout.catalog);
       await rm(temp, { force: true });
@@ -99,7 +105,15 @@ export class Project {
       if (error instanceof WorkbenchError) throw error;
       throw explained(error, { path: layout.root, retry: 'create the project again', kept: 'nothing was left behind' });
     }
-    return Project.open(layout.root);
+    try {
+      return await Project.open(layout.root);
+    } catch (error) {
+      // the catalog was linked but cannot be opened (the disk filled up meanwhile): take the whole creation back
+      await Promise.all(['', '-wal', '-shm', '-checked'].map((suffix) => rm(`${layout.catalog}${suffix}`, { force: true })));
+      await removeFolders(created);
+      if (error instanceof WorkbenchError) throw error;
+      throw explained(error, { path: layout.root, retry: 'create the project again', kept: 'nothing was left behind' });
+    }
   }
 
   /** Removes a project this process just created (a demo whose import failed), leaving what was there before. */
