@@ -168,7 +168,10 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     await page.keyboard.press('z');
     await expect.poll(() => image(thirdId).labelState).toBe(thirdBefore.labelState);
     expect(image(thirdId).maskSha256).toBe(thirdBefore.maskSha256);
-    expect(h.workbench.current().images.history(thirdId).at(-1)?.source).not.toBe('review');
+    // undo erases nothing: the label before the action comes back as a new entry that names what it restores
+    const undoEntry = h.workbench.current().images.history(thirdId).at(-1)!;
+    expect(undoEntry).toMatchObject({ source: 'review', labelState: thirdBefore.labelState });
+    expect(undoEntry.restoredFrom).not.toBeNull();
     await expect.poll(() => page.getByTestId('review-counter').textContent()).toBe(`2 of ${total} reviewed`);
 
     // retrain in one action; the new version starts from the reviewed one and counts the review labels

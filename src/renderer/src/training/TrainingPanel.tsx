@@ -3,7 +3,7 @@
 // and of the validation metrics. Runs left cancelled, failed or interrupted (the app was closed or killed) are
 // listed with a Resume button.
 import { Alert, Box, Button, Card, CardContent, Chip, FormControl, InputLabel, LinearProgress, MenuItem, Select, Stack, TextField, Typography } from '@mui/material';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BackboneChoice, TrainingStatus } from '../../../shared/api';
 import type { PresetName } from '../../../shared/models';
 import { api } from '../api/transport';
@@ -25,8 +25,13 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
   const [busy, setBusy] = useState(false);
   const log = useTrainingLog();
 
+  // events can start several refreshes at once; an older answer that arrives last must not win (it would show a
+  // finished run as still running and hide it from the unfinished runs)
+  const asked = useRef(0);
   const refresh = useCallback(async () => {
+    const ask = ++asked.current;
     const s = await api.call('training.status', {});
+    if (ask !== asked.current) return;
     adoptStatus(s);
     setStatus(s);
   }, []);
