@@ -16,7 +16,8 @@ import { startHarness, type Harness } from './harness.js';
 
 const SHOTS = process.env.DWB_SCREENSHOTS;
 const SIZE = Number(process.env.DWB_E2E_SIZE ?? 64);
-const EPOCHS = Number(process.env.DWB_E2E_EPOCHS ?? 6);
+// enough steps that the cancel below lands in the training phase, also on a loaded machine
+const EPOCHS = Number(process.env.DWB_E2E_EPOCHS ?? 40);
 const PICK: Record<string, number> = { 'train/good': Number(process.env.DWB_E2E_TRAIN ?? 14), 'test/good': 5, 'test/broken_large': 3, 'test/contamination': 3 };
 
 let h: Harness;

@@ -187,6 +187,12 @@ export class TrainingService {
         const cancelled = error instanceof CancelledError;
         // a worker that died (out of memory, a crash) could not record its run's end: record it here
         const run = project.runs.get(job.runId);
+        if (run?.status === 'completed' && run.versionId !== null) {
+          // stopped after its version was stored (during the evaluation that follows): the version stands, and
+          // saying "cancelled, resume it" would offer a run there is nothing left to train of
+          this.emit('training.finished', { runId: job.runId, status: 'completed', versionId: run.versionId, error: null });
+          return;
+        }
         if (run?.status === 'running' && project.db.open) project.runs.finish(job.runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : error!.message);
         this.emit('training.finished', { runId: job.runId, status: cancelled ? 'cancelled' : 'failed', versionId: null, error: cancelled ? null : error!.message });
       });
