@@ -8,7 +8,7 @@ import type { ImageRecord } from '../../../shared/domain';
 import { decodeRuns, encodeRuns, type DefectClass } from '../../../shared/labels';
 import { api } from '../api/transport';
 import { actualSizeViewport, fitViewport, type Viewport } from '../viewer/viewport';
-import type { ViewerHandle } from '../viewer/Viewer';
+import type { ViewerHandle } from '../viewer/viewerHandle';
 import { StudioCanvas, type CanvasHandle } from './canvas/StudioCanvas';
 import { HelpOverlay } from './panels/HelpOverlay';
 import { HistoryPanel } from './panels/HistoryPanel';

@@ -15,7 +15,7 @@ import { LabelsDialog } from '../studio/panels/LabelsDialog';
 import { labelSession } from '../studio/session/labelSession';
 import { useLabelSession } from '../studio/session/useLabelSession';
 import { Studio } from '../studio/Studio';
-import type { ViewerHandle } from '../viewer/Viewer';
+import type { ViewerHandle } from '../viewer/viewerHandle';
 import { ModelDialog } from '../models/ModelDialog';
 import { applyScoreView, DEFAULT_SCORE_VIEW, ScoreControls, useScores } from '../models/scores';
 import { Filters } from './Filters';
