@@ -14,6 +14,7 @@ import { fileErrorStatus, fileForHash, parseFilePath } from '../app/fileAccess.j
 import type { Workbench } from '../app/workbench.js';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../shell/csp.js';
 import { checkRequest, TOKEN_COOKIE, sameToken } from './guard.js';
+import { contentTypeOf } from '../shell/contentTypes.js';
 
 /** The built renderer (out/renderer), from this file's place in out/node/main/bridge. */
 export const RENDERER_DIR = fileURLToPath(new URL('../../../renderer', import.meta.url));
@@ -21,16 +22,6 @@ export const RENDERER_DIR = fileURLToPath(new URL('../../../renderer', import.me
 const MAX_BODY = 1024 * 1024;
 /** How much of a refused body is read and dropped before the connection is cut. */
 const MAX_DRAIN = 256 * 1024 * 1024;
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
 export interface BridgeOptions {
   workbench: Workbench;
   /** Folder of the built renderer (index.html and assets). */
@@ -229,7 +220,7 @@ async function serveStatic(res: ServerResponse, root: string, pathname: string):
     return send(res, 404, 'text/plain', 'not found\n');
   }
   const headers: Record<string, string> = {
-    'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Type': contentTypeOf(file),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': relative === 'index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
   };

@@ -7,6 +7,7 @@ import nodePath from 'node:path';
 import { fileForHash, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
+import { contentTypeOf } from './contentTypes.js';
 
 export const APP_SCHEME = 'dwb';
 export const APP_HOST = 'app';
@@ -15,16 +16,6 @@ export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
 /** Privileges of the scheme (for protocol.registerSchemesAsPrivileged): a standard, secure origin like https. */
 export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, codeCache: true } as const;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /** Whether a frame's URL is the app's own page: compared as scheme and host, whatever folder the app is installed in. */
 export function isAppUrl(url: string, devOrigin: string | null = null): boolean {
@@ -80,7 +71,7 @@ export async function handleAppRequest(request: Request, workbench: Workbench, r
   if (!file) return notFound('not found');
   const body = await readFile(file).catch(() => null);
   if (!body) return notFound('not found');
-  const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[nodePath.extname(file)] ?? 'application/octet-stream', 'X-Content-Type-Options': 'nosniff' };
+  const headers: Record<string, string> = { 'Content-Type': contentTypeOf(file), 'X-Content-Type-Options': 'nosniff' };
   if (nodePath.extname(file) === '.html') headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY_HEADER;
   return new Response(new Uint8Array(body), { headers });
 }
