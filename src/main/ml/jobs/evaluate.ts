@@ -11,7 +11,7 @@ import { imageMetrics, PixelMetricsAccumulator } from '../../metrics/index.js';
 import type { Project } from '../../store/project.js';
 import type { ExecutionProvider } from '../engine/runtime.js';
 import { loadTrainedModel } from './modelFiles.js';
-import { Predictor } from './ssn.js';
+import { PREDICT_BATCH, Predictor } from './ssn.js';
 
 export interface EvaluationProgress {
   versionId: number;
@@ -46,41 +46,47 @@ export async function evaluateVersion(project: Project, versionId: number, split
   let mapWidth = version.size.width;
   let mapHeight = version.size.height;
   let predictMs = 0;
+  let firstBatchMs = 0;
   try {
-    for (const [index, image] of images.entries()) {
+    for (let start = 0; start < images.length; start += PREDICT_BATCH) {
       if (options.signal?.aborted) throw new CancelledError('the evaluation');
+      const batch = images.slice(start, start + PREDICT_BATCH);
       const started = performance.now();
-      const prediction = await predictor.predict({ path: project.imagePath(image), sha256: image.sha256 });
-      // the first prediction pays for session warm-up; it is left out of the time per image
-      if (index > 0) predictMs += performance.now() - started;
-      mapWidth = prediction.mapWidth;
-      mapHeight = prediction.mapHeight;
-      const encoded = await encodeMap(prediction.map, mapWidth, mapHeight);
-      const mapSha256 = await project.models.storeMap(encoded.png);
-      evaluated.push({
-        imageId: image.id,
-        labelState: image.labelState,
-        hasMask: image.maskSha256 !== null,
-        score: prediction.score,
-        mapSha256,
-        mapMin: encoded.min,
-        mapMax: encoded.max,
-      });
-      if (image.labelState !== 'unlabeled') {
-        scores.push(prediction.score);
-        labels.push(image.labelState === 'anomalous' ? 1 : 0);
-        if (image.labelState === 'normal') normalScores.push(prediction.score);
+      const predictions = await predictor.predictMany(batch.map((image) => ({ path: project.imagePath(image), sha256: image.sha256 })));
+      // the first batch pays for session warm-up; it is left out of the time per image unless it is the only one
+      if (start > 0) predictMs += performance.now() - started;
+      else firstBatchMs = performance.now() - started;
+      for (const [k, image] of batch.entries()) {
+        const prediction = predictions[k]!;
+        mapWidth = prediction.mapWidth;
+        mapHeight = prediction.mapHeight;
+        const encoded = await encodeMap(prediction.map, mapWidth, mapHeight);
+        const mapSha256 = await project.models.storeMap(encoded.png);
+        evaluated.push({
+          imageId: image.id,
+          labelState: image.labelState,
+          hasMask: image.maskSha256 !== null,
+          score: prediction.score,
+          mapSha256,
+          mapMin: encoded.min,
+          mapMax: encoded.max,
+        });
+        if (image.labelState !== 'unlabeled') {
+          scores.push(prediction.score);
+          labels.push(image.labelState === 'anomalous' ? 1 : 0);
+          if (image.labelState === 'normal') normalScores.push(prediction.score);
+        }
+        if (image.labelState === 'normal') {
+          pixels.add(prediction.map, null, mapWidth, mapHeight);
+          pixelImages++;
+        } else if (image.labelState === 'anomalous' && image.maskSha256) {
+          const mask = await maskAtSize(project.maskPath(image)!, mapWidth, mapHeight);
+          pixels.add(prediction.map, mask, mapWidth, mapHeight);
+          pixelImages++;
+          pixelDefects++;
+        }
       }
-      if (image.labelState === 'normal') {
-        pixels.add(prediction.map, null, mapWidth, mapHeight);
-        pixelImages++;
-      } else if (image.labelState === 'anomalous' && image.maskSha256) {
-        const mask = await maskAtSize(project.maskPath(image)!, mapWidth, mapHeight);
-        pixels.add(prediction.map, mask, mapWidth, mapHeight);
-        pixelImages++;
-        pixelDefects++;
-      }
-      options.onProgress?.({ versionId, split, done: index + 1, total: images.length });
+      options.onProgress?.({ versionId, split, done: start + batch.length, total: images.length });
     }
   } finally {
     await predictor.release();
@@ -90,7 +96,7 @@ export async function evaluateVersion(project: Project, versionId: number, split
     versionId,
     split,
     metrics,
-    msPerImage: images.length > 1 ? predictMs / (images.length - 1) : predictMs,
+    msPerImage: images.length > PREDICT_BATCH ? predictMs / (images.length - PREDICT_BATCH) : firstBatchMs / Math.max(1, images.length),
     provider: predictor.provider ?? version.provider,
     mapWidth,
     mapHeight,

@@ -1,9 +1,10 @@
 // The heads' outputs → what the workbench shows, as ONNX nodes (the export's tail): the map logits bilinearly
 // upsampled to the model size (half-pixel centres, edges clamped), Gaussian-smoothed (σ in input pixels, kernel
 // radius ⌈4σ⌉, reflected borders, horizontal pass then vertical), sigmoid; the image score blended with the
-// sigmoid of the smoothed map's maximum as the preset says. The same arithmetic as ssn/postprocess.ts, in float32.
+// sigmoid of the smoothed map's maximum as the preset says. The workbench runs these very nodes too (see
+// mapPostprocessingModel), so the exported file and the workbench share one implementation of the arithmetic.
 import type { TrainingConfig } from '../ssn/types.js';
-import type { GraphBuilder } from './protoGraph.js';
+import { DataType, encodeModel, GraphBuilder, modelOf, tensorInfo } from './protoGraph.js';
 
 export function gaussianKernel(sigma: number): Float32Array {
   const radius = Math.ceil(4 * sigma);
@@ -19,6 +20,8 @@ export interface MapOutputs {
   map: string;
   /** [1] image score. */
   score: string;
+  /** [1] sigmoid of the smoothed map's maximum. */
+  mapMax: string;
 }
 
 /** `logits` [1, 1, mh, mw] and `clsScore` [1] (sigmoid of the classification logit) → map and score. */
@@ -35,9 +38,33 @@ export function addMapPostprocessing(g: GraphBuilder, logits: string, clsScore: 
     smooth = g.op('Conv', [padH, g.float(kernel, [1, 1, kernel.length, 1])]);
   }
   const map = g.op('Sigmoid', [smooth]);
-  const w = config.mapScoreWeight ?? 0;
-  if (w === 0) return { map, score: clsScore };
   const mapMax = g.op('Sigmoid', [g.op('Reshape', [g.op('ReduceMax', [smooth], { keepdims: 0 }), g.int64([1])])]);
+  const w = config.mapScoreWeight ?? 0;
+  if (w === 0) return { map, score: clsScore, mapMax };
   const score = g.op('Add', [g.op('Mul', [clsScore, g.float([1 - w], [1])]), g.op('Mul', [mapMax, g.float([w], [1])])]);
-  return { map, score };
+  return { map, score, mapMax };
+}
+
+/** Input and output names of the stand-alone post-processing graph. */
+export const POSTPROCESS_IO = { logits: 'map_logits', clsScore: 'cls_score', map: 'map', score: 'score', mapMax: 'map_max' } as const;
+
+/**
+ * The post-processing alone, as the workbench runs it after the heads: map logits [1, 1, mh, mw] and the
+ * classification score [1] in; map [1, 1, h, w], score [1] and map_max [1] out.
+ */
+export function mapPostprocessingModel(config: TrainingConfig, mapHeight: number, mapWidth: number): Uint8Array {
+  const io = POSTPROCESS_IO;
+  const g = new GraphBuilder('post/');
+  const out = addMapPostprocessing(g, io.logits, io.clsScore, config);
+  g.named('Identity', [out.map], io.map);
+  g.named('Identity', [out.score], io.score);
+  g.named('Identity', [out.mapMax], io.mapMax);
+  const { height, width } = config.size;
+  return encodeModel(
+    modelOf(g, {
+      name: 'defect-workbench.postprocess',
+      inputs: [tensorInfo(io.logits, DataType.FLOAT, [1, 1, mapHeight, mapWidth]), tensorInfo(io.clsScore, DataType.FLOAT, [1])],
+      outputs: [tensorInfo(io.map, DataType.FLOAT, [1, 1, height, width]), tensorInfo(io.score, DataType.FLOAT, [1]), tensorInfo(io.mapMax, DataType.FLOAT, [1])],
+    }),
+  );
 }

@@ -2,6 +2,6 @@
 export * from './types.js';
 export { PRESETS, resolveConfig, ConfigError } from './presets.js';
 export { trainDefectModel, TrainingError } from './train.js';
-export { Predictor } from './predictor.js';
+export { PREDICT_BATCH, Predictor } from './predictor.js';
 export { BackboneError } from '../backbone/backbone.js';
 export { FeatureCache } from '../backbone/featureCache.js';

@@ -18,7 +18,7 @@ import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } fr
 import { featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
-import { finishPrediction } from './postprocess.js';
+import { MapFinisher } from './postprocess.js';
 import { defaultMapScoreWeight } from './presets.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
@@ -209,16 +209,18 @@ export async function scoreCached(plan: ModelPlan, values: ReadonlyMap<string, F
   const { session } = await createSession(graph.bytes, { providers: ['cpu'] });
   const g = plan.geometry;
   const shapes: Record<string, number[]> = { features: [1, g.channels, g.height, g.width], s8: [1, ...g.s8], s16: [1, ...g.s16] };
+  const finisher = await MapFinisher.create(plan.config, g.height, g.width);
   const scores: { clsScore: number; score: number; mapMax: number; map: Float32Array; logits: Float32Array }[] = [];
   try {
     for (const f of features) {
       const feeds = Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, new ort.Tensor('float32', data, shapes[name]!)]));
       const out = await session.run(feeds);
       const logits = Float32Array.from(out.map!.data as Float32Array);
-      const finished = finishPrediction(plan.config, (out.score!.data as Float32Array)[0]!, logits, g.height, g.width);
-      scores.push({ clsScore: (out.score!.data as Float32Array)[0]!, ...finished, logits });
+      const clsScore = (out.score!.data as Float32Array)[0]!;
+      scores.push({ clsScore, ...(await finisher.finish(clsScore, logits)), logits });
     }
   } finally {
+    await finisher.release();
     await session.release();
   }
   return scores;
