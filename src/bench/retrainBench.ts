@@ -11,7 +11,7 @@ import path from 'node:path';
 import { maskAtSize } from '../main/images/anomalyMap.js';
 import { imageMetrics, PixelMetricsAccumulator } from '../main/metrics/index.js';
 import { resolveConfig } from '../main/ml/ssn/presets.js';
-import { Predictor } from '../main/ml/ssn/predictor.js';
+import { PREDICT_BATCH, Predictor } from '../main/ml/ssn/predictor.js';
 import { trainDefectModel } from '../main/ml/ssn/train.js';
 import type { TrainedModel, TrainingImage } from '../main/ml/ssn/types.js';
 import { seededRandom } from '../main/util/random.js';
@@ -78,11 +78,15 @@ async function evaluate(model: TrainedModel, images: TestImage[], cacheDir: stri
   const labels: number[] = [];
   const pixels = new PixelMetricsAccumulator({ keepRegions: false });
   try {
-    for (const image of images) {
-      const p = await predictor.predict({ path: image.path, sha256: image.sha256 });
-      scores.push(p.score);
-      labels.push(image.anomalous ? 1 : 0);
-      pixels.add(p.map, image.maskPath ? await maskAtSize(image.maskPath, p.mapWidth, p.mapHeight) : null, p.mapWidth, p.mapHeight);
+    for (let start = 0; start < images.length; start += PREDICT_BATCH) {
+      const batch = images.slice(start, start + PREDICT_BATCH);
+      const predictions = await predictor.predictMany(batch.map((image) => ({ path: image.path, sha256: image.sha256 })));
+      for (const [k, image] of batch.entries()) {
+        const p = predictions[k]!;
+        scores.push(p.score);
+        labels.push(image.anomalous ? 1 : 0);
+        pixels.add(p.map, image.maskPath ? await maskAtSize(image.maskPath, p.mapWidth, p.mapHeight) : null, p.mapWidth, p.mapHeight);
+      }
     }
   } finally {
     await predictor.release();
@@ -114,8 +118,12 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
       { backbonePath: options.backbone, preset: 'fast', seed, ...(options.epochs ? { epochs: options.epochs } : {}) },
       { provider: 'cpu', trainImages: { normal: originalTrain.length, anomalous: 0 } },
     );
-    const warmEpochs = options.warmEpochs ?? Math.max(1, Math.round(base.epochs / 4));
-    log(`${name}: ${base.epochs} epochs from scratch, ${warmEpochs} warm-started; image score weight of the map ${base.mapScoreWeight}`);
+    // the retraining set is small: the preset gives it the epochs the app would (its minimum number of steps)
+    const scratchEpochs =
+      options.epochs ??
+      resolveConfig({ backbonePath: options.backbone, preset: 'fast', seed }, { provider: 'cpu', trainImages: { normal: retrainData.train.length, anomalous: 0 } }).epochs;
+    const warmEpochs = options.warmEpochs ?? Math.max(1, Math.round(scratchEpochs / 4));
+    log(`${name}: ${base.epochs} epochs on the original images, ${scratchEpochs} from scratch and ${warmEpochs} warm-started on the new ones; image score weight of the map ${base.mapScoreWeight}`);
     const train = async (label: string, data: { train: TrainingImage[]; validation: TrainingImage[] }, epochs: number, extra: { warmStart?: TrainedModel; keepFeatureScale?: boolean } = {}) => {
       const started = performance.now();
       const model = await trainDefectModel(data, { ...base, epochs }, { runDir: path.join(work, 'runs', label), cacheDir, ...extra });
@@ -141,7 +149,7 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
     await report('(a) original model, no retraining', old, base.epochs, originalTrain.length);
     await report('(b) warm start, feature scale re-fit', await train('b-warm-refit', retrainData, warmEpochs, { warmStart: old.model }), warmEpochs, retrainData.train.length);
     await report('(b) warm start, feature scale kept', await train('b-warm-keep', retrainData, warmEpochs, { warmStart: old.model, keepFeatureScale: true }), warmEpochs, retrainData.train.length);
-    await report('(c) from scratch, full epochs', await train('c-scratch', retrainData, base.epochs), base.epochs, retrainData.train.length);
+    await report('(c) from scratch, full epochs', await train('c-scratch', retrainData, scratchEpochs), scratchEpochs, retrainData.train.length);
     await report('(c) from scratch, warm-start epochs', await train('c-scratch-short', retrainData, warmEpochs), warmEpochs, retrainData.train.length);
     return { dataset: name, shift: DEFAULT_SHIFT, newImages: newImages.length, replay: replay.length, loadAverage: os.loadavg(), rows };
   } finally {
