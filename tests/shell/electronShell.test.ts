@@ -2,7 +2,7 @@
 // script a sandboxed page can load; the built page's CSP allows every URL the renderer makes and nothing else is
 // needed; the IPC origin check holds on Windows, macOS and Linux install folders with spaces; the dwb: protocol
 // serves only the open project's files, by valid kind and hash, and the renderer's own files.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -189,6 +189,15 @@ describe('the dwb: protocol', () => {
       const page = await get('dwb://app/index.html');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY_HEADER);
+
+      // a stored image whose bytes changed: 409 with the error the renderer shows, as the browser-mode bridge answers
+      const image = workbench.current().images.get(crack.id)!;
+      await writeFile(workbench.current().imagePath(image), Buffer.from('not the imported bytes'));
+      const damaged = await get(`dwb://app${fileUrl('image', crack.sha256)}`);
+      expect(damaged.status).toBe(409);
+      const body = (await damaged.json()) as { ok: boolean; error: { code: string; message: string } };
+      expect(body.error.code).toBe('file-damaged');
+      expect(body.error.message).toMatch(/dwb check --project/);
 
       // another project open: the first one's files are gone from the protocol
       await workbench.handlers['project.create']({ dir: path.join(dir, 'q') });

@@ -4,7 +4,8 @@
 // Electron import, so it is tested without the Electron binary.
 import { readFile } from 'node:fs/promises';
 import nodePath from 'node:path';
-import { fileForHash, parseFilePath } from '../app/fileAccess.js';
+import { toApiError } from '../app/dispatch.js';
+import { fileErrorStatus, fileForHash, parseFilePath } from '../app/fileAccess.js';
 import type { Workbench } from '../app/workbench.js';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.js';
 import { contentTypeOf } from './contentTypes.js';
@@ -64,7 +65,11 @@ export async function handleAppRequest(request: Request, workbench: Workbench, r
         headers: { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' },
       });
     } catch (error) {
-      return notFound((error as Error).message);
+      // the same answer as the browser-mode bridge: 404 missing, 409 damaged, with the error the renderer shows
+      return new Response(JSON.stringify({ ok: false, error: toApiError(error) }), {
+        status: fileErrorStatus(error),
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+      });
     }
   }
   const file = rendererFile(rendererDir, url.pathname);
