@@ -90,7 +90,7 @@ export function fmaPeakProbe(log: (s: string) => void, isa?: string): PeakProbe 
 }
 
 /** Times `once` `runs` times, each between two peak readings: median ms and the median of the per-run ratios. */
-async function timedAgainstPeak(runs: number, once: () => Promise<unknown>, peak?: PeakProbe): Promise<{ times: number[]; ratios: number[] }> {
+export async function timedAgainstPeak(runs: number, once: () => Promise<unknown>, peak?: PeakProbe): Promise<{ times: number[]; ratios: number[] }> {
   const times: number[] = [];
   const ratios: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -104,7 +104,7 @@ async function timedAgainstPeak(runs: number, once: () => Promise<unknown>, peak
   return { times, ratios };
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export interface StepModelSize {
   batch: number;

@@ -4,6 +4,7 @@ import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fm
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchRetrain } from '../../bench/retrainBench.js';
 import { benchImport } from '../../bench/importBench.js';
+import { benchInference } from '../../bench/inferenceBench.js';
 import { benchStudio } from '../../bench/studioBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
 import { benchTrainingUi } from '../../bench/trainingUiBench.js';
@@ -11,7 +12,7 @@ import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/run
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid', 'studio', 'trainer', 'deploy', 'retrain', 'training-ui'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'studio', 'inference', 'trainer', 'deploy', 'retrain', 'training-ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step). */
@@ -34,6 +35,7 @@ export const benchCommand: Command = {
     'npm run bench -- import --images 500 --json',
     'npm run bench -- engine --json',
     'npm run bench -- engine --fma-isa avx2 --conv-formulations gemm,conv',
+    'npm run bench -- inference',
     'npm run bench -- trainer --json',
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
     'npm run bench -- deploy --dataset mvtec_bottle --json',
@@ -61,6 +63,7 @@ export const benchCommand: Command = {
     if (section === undefined || section === 'engine') results.engine = await engineSection(values, ctx);
     if (section === undefined || section === 'grid') results.grid = await gridSection(values, ctx);
     if (section === undefined || section === 'studio') results.studio = await studioSection(values, ctx);
+    if (section === undefined || section === 'inference') results.inference = await inferenceSection(values, ctx);
     // minutes per dataset: run only when asked by name
     if (section === 'trainer') results.trainer = await trainerSection(values, ctx);
     if (section === 'deploy') results.deploy = await deploySection(values, ctx);
@@ -161,6 +164,23 @@ async function trainingUiSection(values: Record<string, string | boolean | undef
   if (!values.json) {
     const gaps = (g: typeof r.idle) => `median ${g.medianMs.toFixed(1)} ms, 95th percentile ${g.p95Ms.toFixed(1)} ms, worst ${g.worstMs.toFixed(1)} ms (${g.frames} frames)`;
     ctx.out(`training-ui: ${r.images} images, grid scrolled at 3,000 px/s; frame gaps idle: ${gaps(r.idle)}; while training (${r.phases.join(', ')}): ${gaps(r.training)}\n`);
+  }
+  return r;
+}
+
+async function inferenceSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const models = path.dirname(DEFAULT_BACKBONE());
+  const r = await benchInference({ models, datasets: DEFAULT_DATASETS(), runs: 5 }, ctx.err);
+  if (!values.json) {
+    const peak = 'gflops' in r.peak ? `FMA peak ${r.peak.gflops.toFixed(0)} GFLOP/s (${r.peak.isa}, ${r.peak.threads} threads)` : `no FMA peak (${r.peak.error})`;
+    ctx.out(`inference at ${r.size.width}×${r.size.height} on ${r.images}; ${peak}\n`);
+    for (const b of r.backbones) {
+      const share = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(0)}%`);
+      ctx.out(
+        `  ${b.backbone}: ${b.gflopPerImage.toFixed(2)} GFLOP; decode ${b.decodeMs.toFixed(1)} + backbone ${b.singleMs.toFixed(1)} (${share(b.singlePeakShare)} of peak) + post ${b.postprocessMs.toFixed(1)} = ${b.singleTotalMs.toFixed(1)} ms one at a time; ` +
+          `backbone ${b.batchedMsPerImage.toFixed(1)} ms/image (${share(b.batchedPeakShare)}) → ${b.batchedTotalMs.toFixed(1)} ms in batches\n`,
+      );
+    }
   }
   return r;
 }

@@ -1,0 +1,141 @@
+// `npm run bench -- inference`: where one image's inference time goes, per shared backbone, at the fast preset's
+// 256²: decoding + resizing + normalisation, the backbone (one image at a time as the line runs it, and per image in
+// batches of PREDICT_BATCH as evaluation runs it), and the map post-processing. The backbone's arithmetic — the
+// multiply-adds of its convolutions, counted from the graph at this size — is set against the FMA peak read beside
+// each timed run, so the figure says how far the hardware is from doing better. The heads add the rest of the
+// end-to-end ms/image that `dwb eval` reports (the trainer bench's figure).
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { Backbone } from '../main/ml/backbone/backbone.js';
+import { loadNormalizedImage } from '../main/ml/backbone/preprocess.js';
+import { DataType, decodeModel, encodeModel } from '../main/ml/pipeline/protoGraph.js';
+import { MapFinisher } from '../main/ml/ssn/postprocess.js';
+import { PREDICT_BATCH } from '../main/ml/ssn/predictor.js';
+import { PRESETS } from '../main/ml/ssn/presets.js';
+import { fmaPeakProbe, measureFmaPeak, median, timedAgainstPeak } from './engineBench.js';
+
+export interface InferenceBenchOptions {
+  models: string;
+  datasets: string;
+  /** Timed runs per figure (median reported). */
+  runs: number;
+}
+
+export interface BackboneInference {
+  backbone: string;
+  /** 2 × the multiply-adds of every convolution for one 256² image. */
+  gflopPerImage: number;
+  decodeMs: number;
+  singleMs: number;
+  batchedMsPerImage: number;
+  /** Share of the FMA peak the backbone reaches, single and batched (median over runs). */
+  singlePeakShare: number | null;
+  batchedPeakShare: number | null;
+  postprocessMs: number;
+  /** decode + backbone + post-processing, one image at a time / batched (heads not included). */
+  singleTotalMs: number;
+  batchedTotalMs: number;
+}
+
+export interface InferenceBenchResult {
+  size: { height: number; width: number };
+  peak: { gflops: number; isa: string; threads: number } | { error: string };
+  images: string;
+  backbones: BackboneInference[];
+}
+
+/** Multiply-adds of every Conv for one image of `size`: output shapes read by running the graph with them as outputs. */
+export async function convMultiplyAdds(file: string, size: { height: number; width: number }): Promise<number> {
+  const model = decodeModel(new Uint8Array(await readFile(file)));
+  const graph = model.graph!;
+  const weights = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', (t.dims ?? []).map(Number)]));
+  const convs = (graph.node ?? [])
+    .filter((n) => n.opType === 'Conv' && weights.has(n.input?.[1] ?? ''))
+    .map((n) => ({ weight: n.input![1]!, output: n.output![0]! }));
+  graph.output ??= [];
+  const known = new Set(graph.output.map((o) => o.name));
+  for (const conv of convs) {
+    if (!known.has(conv.output)) graph.output.push({ name: conv.output, type: { tensorType: { elemType: DataType.FLOAT } } });
+  }
+  const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'disabled' });
+  try {
+    const input = session.inputNames[0]!;
+    const out = await session.run({ [input]: new ort.Tensor('float32', new Float32Array(3 * size.height * size.width), [1, 3, size.height, size.width]) });
+    let macs = 0;
+    for (const conv of convs) {
+      const [m, cPerGroup, kh, kw] = weights.get(conv.weight)!;
+      const dims = out[conv.output]!.dims;
+      macs += dims[0]! * m! * dims[2]! * dims[3]! * cPerGroup! * kh! * kw!;
+    }
+    return macs;
+  } finally {
+    await session.release();
+  }
+}
+
+export async function benchInference(options: InferenceBenchOptions, log: (s: string) => void): Promise<InferenceBenchResult> {
+  const size = PRESETS.fast.size;
+  const { height, width } = size;
+  const imageDir = path.join(options.datasets, 'mvtec_bottle', 'test', 'good');
+  const files = (await readdir(imageDir)).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().slice(0, PREDICT_BATCH).map((f) => path.join(imageDir, f));
+  if (files.length < PREDICT_BATCH) throw new Error(`the inference bench needs ${PREDICT_BATCH} images in ${imageDir}`);
+  const peakReading = await measureFmaPeak(log);
+  const peak = fmaPeakProbe(log);
+  const backbones = (await readdir(options.models)).filter((f) => f.endsWith('.onnx')).sort();
+  const result: InferenceBenchResult = {
+    size,
+    peak: 'gflops' in peakReading ? { gflops: peakReading.gflops, isa: peakReading.isa, threads: peakReading.threads } : peakReading,
+    images: `${files.length} mvtec_bottle test images (900² PNG)`,
+    backbones: [],
+  };
+  const plane = 3 * height * width;
+  const finisher = await MapFinisher.create({ ...PRESETS.fast, backbonePath: '', seed: 0, mapScoreWeight: 1 }, height / 8, width / 8);
+  try {
+    const logits = new Float32Array((height / 8) * (width / 8)).fill(0.1);
+    await finisher.finish(0.5, logits);
+    const post = await timedAgainstPeak(options.runs * 4, () => finisher.finish(0.5, logits));
+    const decode = await timedAgainstPeak(options.runs, () => Promise.all(files.map((f) => loadNormalizedImage(f, size))));
+    const decodeMs = median(decode.times) / files.length;
+    const postprocessMs = median(post.times);
+    for (const name of backbones) {
+      const file = path.join(options.models, name);
+      log(`${name}: counting multiply-adds, timing…\n`);
+      const gflop = (2 * (await convMultiplyAdds(file, size))) / 1e9;
+      const backbone = await Backbone.load(file, { providers: ['cpu'] });
+      try {
+        const one = await loadNormalizedImage(files[0]!, size);
+        const batch = new Float32Array(files.length * plane);
+        await Promise.all(files.map((f, k) => loadNormalizedImage(f, size, batch, k * plane)));
+        await backbone.run(one, 1, height, width);
+        await backbone.run(batch, files.length, height, width);
+        const single = await timedAgainstPeak(options.runs, () => backbone.run(one, 1, height, width), peak);
+        const batched = await timedAgainstPeak(options.runs, () => backbone.run(batch, files.length, height, width), peak);
+        const singleMs = median(single.times);
+        const batchedMsPerImage = median(batched.times) / files.length;
+        const row: BackboneInference = {
+          backbone: name,
+          gflopPerImage: gflop,
+          decodeMs,
+          singleMs,
+          batchedMsPerImage,
+          singlePeakShare: single.ratios.length ? median(single.ratios) * gflop : null,
+          batchedPeakShare: batched.ratios.length ? median(batched.ratios) * gflop * files.length : null,
+          postprocessMs,
+          singleTotalMs: decodeMs + singleMs + postprocessMs,
+          batchedTotalMs: decodeMs + batchedMsPerImage + postprocessMs,
+        };
+        result.backbones.push(row);
+        log(
+          `${name}: ${gflop.toFixed(2)} GFLOP/image; backbone ${singleMs.toFixed(1)} ms alone, ${batchedMsPerImage.toFixed(1)} ms/image in batches of ${files.length}` +
+            `${row.batchedPeakShare === null ? '' : ` (${(100 * row.singlePeakShare!).toFixed(0)}% / ${(100 * row.batchedPeakShare).toFixed(0)}% of the FMA peak)`}\n`,
+        );
+      } finally {
+        await backbone.release();
+      }
+    }
+  } finally {
+    await finisher.release();
+  }
+  return result;
+}
