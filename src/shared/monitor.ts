@@ -61,5 +61,5 @@ export interface MonitorStatus extends MonitorSummary {
   /** The last ignored and unreadable files, newest first. */
   problems: MonitorFileView[];
   /** Recent scores in order (oldest first): n counts scored images since watching started. */
-  scores: { n: number; score: number }[];
+  scores: { n: number; score: number; outcome: LineOutcome }[];
 }

@@ -143,7 +143,7 @@ export class LineMonitor {
     const problems = await Promise.all(this.store.recent(s.folder, s.startedAt, ['ignored', 'failed'], PROBLEMS_SHOWN).map((r) => this.view(r, false)));
     const scored = this.store.recent(s.folder, s.startedAt, ['scored'], SCORES_SHOWN).reverse();
     const first = summary.counts.scored - scored.length + 1;
-    return { ...summary, recent, problems, scores: scored.map((r, i) => ({ n: first + i, score: r.score! })) };
+    return { ...summary, recent, problems, scores: scored.map((r, i) => ({ n: first + i, score: r.score!, outcome: r.outcome! })) };
   }
 
   summary(): MonitorSummary {
