@@ -2,6 +2,8 @@
 // "look now": it misses events on network mounts and some drives, so a rescan every few seconds finds whatever it
 // missed. A file counts as written when its size and modification time have stayed the same for `settleMs`.
 // Backpressure: while the consumer says it is full, new files are not taken; a later scan finds them again.
+// A camera folder grows to many thousands of files: a scan stats only files it has not handled yet and those fs.watch
+// named, and re-stats everything (a file rewritten in place on a network mount) only every `fullScanEvery` scans.
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +24,10 @@ export interface FolderWatcherOptions {
   skipFolder(dir: string): boolean;
   /** Already handled at this size and modification time. */
   isKnown(file: SeenFile): boolean;
+  /** Already handled at this path (at whatever size). */
+  isKnownPath(file: string): boolean;
+  /** Every how many scans the files already handled are looked at again (default 10). */
+  fullScanEvery?: number;
   /** False while the consumer's queue is full. */
   hasRoom(): boolean;
   onStable(file: SeenFile): void;
@@ -56,6 +62,9 @@ export class FolderWatcher {
   private due = Infinity;
   private scanning: Promise<void> | null = null;
   private again = false;
+  private scans = 0;
+  /** Paths fs.watch named since the last scan. */
+  private readonly touched = new Set<string>();
   private stopped = false;
   private available: boolean | null = null;
 
@@ -104,7 +113,10 @@ export class FolderWatcher {
 
   private openWatch(): void {
     if (this.watcher) return;
-    const look = () => this.schedule(200);
+    const look = (_event: string, name: string | Buffer | null) => {
+      if (name) this.touched.add(path.join(this.folder, name.toString()));
+      this.schedule(200);
+    };
     try {
       this.watcher = watch(this.folder, { recursive: this.options.recursive, persistent: false }, look);
     } catch {
@@ -160,8 +172,11 @@ export class FolderWatcher {
 
   private async scanOnce(): Promise<void> {
     let files: SeenFile[];
+    const full = this.scans++ % (this.options.fullScanEvery ?? 10) === 0;
+    const touched = new Set(this.touched);
+    this.touched.clear();
     try {
-      files = await listFiles(this.folder, this.options);
+      files = await listFiles(this.folder, { ...this.options, shouldStat: (p) => full || touched.has(p) || this.settling.has(p) || !this.options.isKnownPath(p) });
     } catch (error) {
       return this.setAvailable(unavailableReason(this.folder, error as NodeJS.ErrnoException));
     }
@@ -190,7 +205,7 @@ export class FolderWatcher {
         this.options.onStable(file);
       }
     }
-    // files that went away while settling are forgotten
+    // files that went away while settling are forgotten (settling files are never known, so always listed)
     for (const p of this.settling.keys()) if (!present.has(p)) this.settling.delete(p);
   }
 }
@@ -200,7 +215,10 @@ export class FolderWatcher {
  * Links are not followed, and hidden or temporary names are left out. Throws when the folder itself cannot be read;
  * a sub-folder that cannot be read (or vanished mid-scan) is passed over until the next scan.
  */
-export async function listFiles(folder: string, options: { recursive: boolean; skipFolder(dir: string): boolean }): Promise<SeenFile[]> {
+export async function listFiles(
+  folder: string,
+  options: { recursive: boolean; skipFolder(dir: string): boolean; shouldStat?(file: string): boolean },
+): Promise<SeenFile[]> {
   const root = await stat(folder);
   if (!root.isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
   const files: SeenFile[] = [];
@@ -218,7 +236,7 @@ export async function listFiles(folder: string, options: { recursive: boolean; s
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (options.recursive && !options.skipFolder(full)) await walk(full);
-      } else if (entry.isFile()) {
+      } else if (entry.isFile() && (options.shouldStat?.(full) ?? true)) {
         const info = await stat(full).catch(() => null);
         if (info?.isFile()) files.push({ path: full, size: info.size, mtimeMs: info.mtimeMs });
       }

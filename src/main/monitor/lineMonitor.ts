@@ -52,6 +52,7 @@ export class LineMonitor {
   private resumed = false;
   private watcher: FolderWatcher | null = null;
   private known = new Set<string>();
+  private knownPaths = new Set<string>();
   private queue: SeenFile[] = [];
   private draining: Promise<void> | null = null;
   private worker: MlWorker | null = null;
@@ -192,6 +193,7 @@ export class LineMonitor {
     const s = this.settings!;
     const generation = ++this.generation;
     this.known = this.store.knownKeys(s.folder);
+    this.knownPaths = new Set([...this.known].map((key) => key.slice(0, key.indexOf('\0'))));
     this.driftStale = true;
     this.watcher = new FolderWatcher(s.folder, {
       recursive: s.recursive,
@@ -199,10 +201,12 @@ export class LineMonitor {
       rescanMs: this.rescanMs,
       skipFolder: (d) => this.skipFolder(d),
       isKnown: (f) => this.known.has(fileKey(f)),
+      isKnownPath: (p) => this.knownPaths.has(p),
       hasRoom: () => this.queue.length < this.queueLimit,
       onStable: (file) => {
         if (generation !== this.generation) return;
         this.known.add(fileKey(file));
+        this.knownPaths.add(file.path);
         this.queue.push(file);
         this.drain();
         this.changed();
