@@ -65,7 +65,8 @@ describe.skipIf(!datasetsAvailable())('line monitor in the app', () => {
     const names = await page.getByTestId('monitor-part-name').allTextContents();
     expect(names.sort()).toEqual(parts.map((p) => p.name).sort());
     for (const score of await page.getByTestId('monitor-part-score').allTextContents()) expect(score).toMatch(/^\d\.\d{3}$/);
-    await expect(page.getByTestId('monitor-count-scored').textContent()).resolves.toBe(String(parts.length));
+    // the counts follow within a moment (the summary is announced a few times a second at most)
+    await expect.poll(() => page.getByTestId('monitor-count-scored').textContent()).toBe(String(parts.length));
     // the same scores are recorded where dwb predict records them
     const recorded = h.workbench.current().db.prepare('SELECT count(*) FROM predictions WHERE version_id = ?').pluck().get(versionId);
     expect(recorded).toBe(parts.length);
@@ -81,8 +82,14 @@ describe.skipIf(!datasetsAvailable())('line monitor in the app', () => {
       for (const [i, file] of shifted.entries()) await shiftImage(file, path.join(camera, 'station-2', `late-${String(i + 1).padStart(3, '0')}.png`), { gain: 0.6, gamma: 1.6, blurSigma: 2.5 });
       await expect.poll(() => page.getByTestId('monitor-count-scored').textContent(), { timeout: 240_000, interval: 500 }).toBe(String(36 + shifted.length));
       await mkdir(SHOTS, { recursive: true });
+      // tall enough to show the whole screen, the last parts included
+      await page.setViewportSize({ width: 1500, height: 1450 });
       await page.waitForTimeout(1000);
-      await page.screenshot({ path: path.join(SHOTS, 'monitor.png'), fullPage: true });
+      await page.screenshot({ path: path.join(SHOTS, 'monitor.png') });
+      await page.getByTestId('monitor-close').click();
+      await page.getByTestId('monitor-dialog').waitFor({ state: 'hidden' });
+      await page.screenshot({ path: path.join(SHOTS, 'workspace-while-watching.png'), clip: { x: 0, y: 0, width: 1500, height: 120 } });
+      await page.getByTestId('open-monitor').click();
     }
 
     await page.getByTestId('monitor-stop').click();
