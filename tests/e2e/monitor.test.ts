@@ -92,6 +92,13 @@ describe.skipIf(!datasetsAvailable())('line monitor in the app', () => {
       await page.getByTestId('open-monitor').click();
     }
 
+    // the project closed and opened again: the watch goes on by itself, and the screen says so
+    await page.getByTestId('monitor-close').click();
+    await h.workbench.handlers['project.close']({});
+    await h.workbench.handlers['project.open']({ dir: path.join(h.home, 'project') });
+    await expect.poll(() => page.getByTestId('open-monitor').textContent()).toMatch(/^Line monitor: watching/);
+    await page.getByTestId('open-monitor').click();
+    await expect.poll(() => page.getByTestId('monitor-message').textContent()).toMatch(/^Resumed when the project opened: watching .*camera/);
     await page.getByTestId('monitor-stop').click();
     await expect.poll(() => page.getByTestId('monitor-state').textContent()).toBe('Not watching');
     await expect(page.getByTestId('monitor-message').textContent()).resolves.toMatch(/^Stopped\./);

@@ -157,6 +157,8 @@ describe.runIf(datasetsAvailable())('line monitor', () => {
     again.resume();
     await until('the file that came while closed', () => reopened.files.length === 1);
     expect(reopened.files[0]).toMatchObject({ name: 'part-007.jpg', status: 'scored' });
+    await sleep(TIMINGS.settleMs + 4 * TIMINGS.rescanMs); // and nothing handled before the close comes again
+    expect(reopened.files).toHaveLength(1);
     const resumed = await again.status();
     expect(resumed).toMatchObject({ state: 'watching', resumed: true, counts: { scored: 7 } });
     expect(resumed.message).toMatch(/^Resumed when the project opened/);
