@@ -93,8 +93,9 @@ export class LineMonitor {
     const startedAt = new Date().toISOString();
     if (!request.includeExisting) {
       // what is there already was made before watching started: remembered, never scored
+      const known = this.store.knownKeys(folder);
       const existing = await listFiles(folder, { recursive, skipFolder: (d) => this.skipFolder(d) });
-      this.store.addExisting(folder, existing, startedAt);
+      this.store.addExisting(folder, existing.filter((f) => !known.has(fileKey(f))), startedAt);
     }
     this.store.saveStart(folder, versionId, recursive, startedAt);
     this.settings = this.store.settings();
@@ -119,6 +120,8 @@ export class LineMonitor {
   /** Stops watching for good: the project no longer resumes it. */
   async stop(): Promise<MonitorStatus> {
     await this.halt();
+    // the model's memory goes back while nothing is watched
+    this.resetWorker();
     if (this.settings?.watching) this.store.saveStopped(new Date().toISOString());
     this.settings = this.store.settings();
     this.setState('stopped', this.settings ? `Stopped. New files in ${this.settings.folder} are not scored until you start watching again.` : 'Not watching a folder.');

@@ -18,6 +18,7 @@ export function DriftPanel({ drift }: { drift: DriftView | null }) {
           <>
             <Alert severity={drift.warn ? 'warning' : drift.enoughData ? 'success' : 'info'} sx={{ my: 1 }} data-testid="monitor-drift-verdict">
               {drift.message}
+              {drift.referenceCount === 0 && ' This version has no good validation images scored: give it a validation split of at least 30 good images and evaluate it.'}
             </Alert>
             <Table size="small">
               <TableBody>
