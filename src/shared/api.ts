@@ -33,6 +33,7 @@ import {
   type TrainingRunInfo,
 } from './models.js';
 import type { DriftView, ExportResultView, LineThresholdsView } from './deploy.js';
+import type { MonitorFileView, MonitorStatus, MonitorSummary } from './monitor.js';
 import { reviewActionSchema, reviewOrderSchema, type ReviewQueue, type VersionAnalysis } from './review.js';
 
 const pathSchema = z
@@ -166,6 +167,17 @@ export const API = {
   'review.act': z.object({ version: versionId, imageId, action: reviewActionSchema }).strict(),
   /** Takes back the image's last review action: the label before it is restored as a new history entry. */
   'review.undo': z.object({ imageId }).strict(),
+  /**
+   * Watches a folder (and its sub-folders unless `recursive` is false): each new image is scored with the version
+   * (default: the active one) and recorded as a prediction. Saved with the project and resumed when it opens.
+   * Files already in the folder are left alone unless `includeExisting`.
+   */
+  'monitor.start': z
+    .object({ folder: pathSchema, version: versionId.optional(), recursive: z.boolean().optional(), includeExisting: z.boolean().optional() })
+    .strict(),
+  /** Stops watching; the project no longer resumes it when opened. */
+  'monitor.stop': empty,
+  'monitor.status': empty,
 } as const;
 
 export type Channel = keyof typeof API;
@@ -282,6 +294,9 @@ export interface ApiResults {
   'deploy.editThresholds': LineThresholdsView;
   'deploy.export': ExportResultView;
   'deploy.drift': DriftView;
+  'monitor.start': MonitorStatus;
+  'monitor.stop': MonitorStatus;
+  'monitor.status': MonitorStatus;
 }
 
 export interface FolderListing {
@@ -319,6 +334,10 @@ export interface ApiEvents {
   'training.finished': TrainingFinishedEvent;
   'evaluation.progress': { jobId: string; versionId: number; split: Split; done: number; total: number };
   'evaluation.finished': EvaluationFinishedEvent;
+  /** The line monitor's state, counts or drift verdict changed. */
+  'monitor.changed': MonitorSummary;
+  /** The line monitor scored a file, or ignored it, or could not read it. */
+  'monitor.file': MonitorFileView;
 }
 export type EventName = keyof ApiEvents;
 
@@ -361,6 +380,8 @@ export const EVENT_NAMES: readonly EventName[] = [
   'training.finished',
   'evaluation.progress',
   'evaluation.finished',
+  'monitor.changed',
+  'monitor.file',
 ];
 
 export const FILE_KINDS = ['thumbnail', 'image', 'mask'] as const;

@@ -69,7 +69,7 @@ describe('model versions in the store', () => {
     // take the catalog back to the schema before migration 4, as a project written by an older workbench has it
     const raw = new Database(project.layout.catalog);
     // (and of the later migrations, whose tables reference model_versions)
-    raw.exec('DROP TABLE IF EXISTS predictions; DROP TABLE IF EXISTS line_thresholds;');
+    raw.exec('DROP TABLE IF EXISTS predictions; DROP TABLE IF EXISTS line_thresholds; DROP TABLE IF EXISTS monitor_files; DROP TABLE IF EXISTS monitor_settings;');
     raw.exec('DROP TABLE evaluation_images; DROP TABLE evaluations; DROP TABLE model_snapshot_images; DROP TABLE model_versions; DROP TABLE training_runs;');
     // and what later migrations added (5: the process that runs an import)
     raw.exec('ALTER TABLE import_runs DROP COLUMN pid; ALTER TABLE import_runs DROP COLUMN host;');

@@ -24,8 +24,10 @@ import { labelHandlers } from './labelHandlers.js';
 import { RecentProjects } from './recentProjects.js';
 import { selectionHandlers } from './selectionHandlers.js';
 import { DeployService } from '../deploy/deployService.js';
+import { MonitorService } from './monitor.js';
 import { ReviewService } from './review.js';
 import { TrainingService } from './training.js';
+import type { LineMonitorOptions } from '../monitor/lineMonitor.js';
 
 const VERSION = '0.1.0';
 
@@ -53,6 +55,11 @@ export class Workbench {
     (event, payload) => this.emit(event, payload),
   );
   private readonly deploy = new DeployService(() => this.current());
+  private readonly monitor = new MonitorService(
+    () => this.current(),
+    (event, payload) => this.emit(event, payload),
+    () => this.monitorOptions,
+  );
   private readonly review = new ReviewService(
     () => this.current(),
     (project) => this.emit('project.changed', this.info(project)),
@@ -62,6 +69,8 @@ export class Workbench {
     readonly shell: AppInfo['shell'],
     private readonly recent = new RecentProjects(),
     private readonly native: NativeDialogs = {},
+    /** The line monitor's timings (tests shorten them). */
+    private readonly monitorOptions: LineMonitorOptions = {},
   ) {
     this.events.setMaxListeners(100);
     // every call that meets a damaged catalog marks it, so the writes after it are refused with what to do
@@ -120,12 +129,15 @@ export class Workbench {
     const info = this.info(project);
     await this.recent.remember(info.root, info.name);
     this.emit('project.changed', info);
+    // a watched folder left on goes on watching
+    this.monitor.opened();
     return info;
   }
 
   async close(): Promise<void> {
     for (const job of this.jobs.values()) job.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done));
+    await this.monitor.close();
     await this.training.stop();
     await this.deploy.stop();
     this.project?.close();
@@ -211,6 +223,7 @@ export class Workbench {
     ...this.training.handlers,
     ...this.deploy.handlers,
     ...this.review.handlers,
+    ...this.monitor.handlers,
   };
 
   private async startImport(source: string, layout: Parameters<typeof planImport>[1]): Promise<{ jobId: string }> {

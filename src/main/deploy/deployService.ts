@@ -6,7 +6,7 @@ import type { LineThresholdsView } from '../../shared/deploy.js';
 import type { Handlers } from '../app/dispatch.js';
 import { MlWorker } from '../ml/jobs/mlWorker.js';
 import type { Project } from '../store/project.js';
-import { driftStatus } from './driftMonitor.js';
+import { driftStatus, storedReferenceScores } from './driftMonitor.js';
 import { LineThresholdStore, type LineThresholds } from './lineThresholdStore.js';
 
 type DeployChannel = 'deploy.thresholds' | 'deploy.deriveThresholds' | 'deploy.editThresholds' | 'deploy.export' | 'deploy.drift';
@@ -70,9 +70,7 @@ export class DeployService {
       const project = this.current();
       const versionId = project.models.resolve(version).id;
       // the reference comes from the stored validation evaluation: no ONNX session runs on the main thread
-      const evaluation = project.models.evaluation(versionId, 'val');
-      const reference = evaluation ? evaluation.perImage.filter((i) => i.labelState === 'normal').map((i) => i.score) : [];
-      return driftStatus(project, versionId, { reference });
+      return driftStatus(project, versionId, { reference: storedReferenceScores(project, versionId) });
     },
   };
 }

@@ -38,10 +38,15 @@ export function recordPredictions(project: Project, versionId: number, predictio
   return outcomes;
 }
 
+/** Good validation scores of a version from its stored validation evaluation (none: empty); runs no model. */
+export function storedReferenceScores(project: Project, versionId: number): number[] {
+  const evaluation = project.models.evaluation(versionId, 'val');
+  return evaluation ? evaluation.perImage.filter((i) => i.labelState === 'normal').map((i) => i.score) : [];
+}
+
 /** Good validation scores of a version: from its stored validation evaluation, else scored now. */
 export async function referenceScores(project: Project, versionId: number): Promise<number[]> {
-  const evaluation = project.models.evaluation(versionId, 'val');
-  if (evaluation) return evaluation.perImage.filter((i) => i.labelState === 'normal').map((i) => i.score);
+  if (project.models.evaluation(versionId, 'val')) return storedReferenceScores(project, versionId);
   return (await scoreSplit(project, versionId, 'val')).filter((s) => s.labelState === 'normal').map((s) => s.score);
 }
 

@@ -242,6 +242,43 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX predictions_version ON predictions (version_id, id);
     `,
   },
+  {
+    version: 7,
+    description: 'the line monitor: a watched folder per project (resumed on open) and every file it has seen',
+    sql: `
+      -- The one watched folder of a project: where, with which version, and whether it is watching (resumed when the
+      -- project opens) or was stopped by the user.
+      CREATE TABLE monitor_settings (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        folder      TEXT NOT NULL,
+        version_id  INTEGER REFERENCES model_versions (id) ON DELETE SET NULL,
+        recursive   INTEGER NOT NULL CHECK (recursive IN (0, 1)),
+        watching    INTEGER NOT NULL CHECK (watching IN (0, 1)),
+        started_at  TEXT NOT NULL,
+        stopped_at  TEXT
+      ) STRICT;
+
+      -- Every file the monitor has seen, by path, size and modification time (a file rewritten in place is new), with
+      -- its content hash, and what became of it: scored (its prediction is in predictions), ignored (not an image, a
+      -- copy of a scored file, already there when watching started) or failed (unreadable), with the reason.
+      CREATE TABLE monitor_files (
+        id          INTEGER PRIMARY KEY,
+        folder      TEXT NOT NULL,
+        path        TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        mtime_ms    REAL NOT NULL,
+        sha256      TEXT,
+        status      TEXT NOT NULL CHECK (status IN ('scored', 'ignored', 'failed', 'existing')),
+        version_id  INTEGER,
+        score       REAL,
+        outcome     TEXT CHECK (outcome IN ('pass', 'review', 'reject')),
+        reason      TEXT,
+        seen_at     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX monitor_files_path ON monitor_files (path, size, mtime_ms);
+      CREATE INDEX monitor_files_sha ON monitor_files (sha256) WHERE status = 'scored';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

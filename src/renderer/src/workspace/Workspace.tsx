@@ -17,6 +17,7 @@ import { useLabelSession } from '../studio/session/useLabelSession';
 import { Studio } from '../studio/Studio';
 import type { ViewerHandle } from '../viewer/viewerHandle';
 import { ModelDialog } from '../models/ModelDialog';
+import { MonitorButton } from '../monitor/MonitorButton';
 import { applyScoreView, DEFAULT_SCORE_VIEW, ScoreControls, useScores } from '../models/scores';
 import { Filters } from './Filters';
 import { HealthPanel } from './HealthPanel';
@@ -185,6 +186,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
           <Button variant="outlined" onClick={() => setModelOpen(true)} data-testid="open-model">
             Model
           </Button>
+          <MonitorButton />
           <Button variant="contained" onClick={() => setImportOpen(true)} data-testid="open-import">
             Import images
           </Button>

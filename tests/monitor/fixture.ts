@@ -1,0 +1,36 @@
+// A small real project for the line monitor's tests: magnetic_tile's good training images (real grayscale JPEGs,
+// copied into a temp folder, never into the repository), 12 to train on and 40 pinned to validation so the drift
+// monitor has a reference, and one version trained for one epoch at 128² with the real MobileNet backbone. Its test
+// images are the "line": fresh good parts the model has never seen.
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { runImport } from '../../src/main/import/importer.js';
+import { planImport } from '../../src/main/import/sources.js';
+import { createTrainingRun, executeTrainingRun } from '../../src/main/ml/jobs/trainingRun.js';
+import { Project } from '../../src/main/store/project.js';
+import { MOBILENET } from '../deploy/fixture.js';
+import { DATASETS } from '../helpers/paths.js';
+
+export const TILES = path.join(DATASETS, 'magnetic_tile');
+const TRAIN = 12;
+const VAL = 40;
+
+/** The line's images: magnetic_tile's good test images, sorted (never seen by the model). */
+export async function lineImages(): Promise<string[]> {
+  const dir = path.join(TILES, 'test/good');
+  return (await readdir(dir)).filter((n) => !n.startsWith('.')).sort().map((n) => path.join(dir, n));
+}
+
+export async function monitorProject(dir: string, epochs = Number(process.env.DWB_MONITOR_EPOCHS ?? 30)): Promise<{ project: Project; versionId: number }> {
+  const src = path.join(dir, 'tiles');
+  const names = (await readdir(path.join(TILES, 'train/good'))).filter((n) => !n.startsWith('.')).sort().slice(0, TRAIN + VAL);
+  await mkdir(path.join(src, 'train/good'), { recursive: true });
+  for (const name of names) await copyFile(path.join(TILES, 'train/good', name), path.join(src, 'train/good', name));
+  const project = await Project.create(path.join(dir, 'project'));
+  await runImport(project, await planImport(src, 'mvtec'));
+  const images = project.images.list({}).sort((a, b) => a.id - b.id);
+  project.images.setSplits(images.map((image, i) => ({ id: image.id, split: i < TRAIN ? 'train' : 'val' })));
+  const { runId } = await createTrainingRun(project, { backbone: MOBILENET, preset: 'fast', epochs, size: { height: 128, width: 128 }, seed: 3 }, ['cpu']);
+  const { versionId } = await executeTrainingRun(project, runId, { providers: ['cpu'], evaluateTest: false });
+  return { project, versionId };
+}
