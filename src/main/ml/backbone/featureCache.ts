@@ -1,6 +1,7 @@
 // Features on disk, one file per (image content, backbone, size, preset), so retraining does not run the backbone
-// again. A file is written to a temporary name, flushed and renamed: a killed process leaves either no entry or a
-// whole one, never a torn file (and a header with the payload's length and checksum catches anything else).
+// again. A file is written to a temporary name and renamed: a killed process leaves either no entry or a whole one,
+// never a torn file. It is not flushed to the disk (fsync) first: an entry can always be recomputed, and what a power
+// cut may leave (a short or zeroed file) fails the header's length and checksum and is recomputed.
 // Reads refresh the file's time, and prune() removes the least recently used entries beyond a byte budget, entries
 // older than a maximum age, and temporary files orphaned by a kill.
 import { createHash, randomBytes } from 'node:crypto';
@@ -72,7 +73,6 @@ export class FeatureCache {
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(encode(features));
-      await handle.sync();
     } catch (error) {
       await handle.close();
       await unlink(temp).catch(() => undefined);

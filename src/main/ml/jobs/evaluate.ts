@@ -46,16 +46,30 @@ export async function evaluateVersion(project: Project, versionId: number, split
   let mapWidth = version.size.width;
   let mapHeight = version.size.height;
   let predictMs = 0;
+  let timedImages = 0;
+  let cachedMs = 0;
+  let cachedImages = 0;
   let firstBatchMs = 0;
   try {
     for (let start = 0; start < images.length; start += PREDICT_BATCH) {
       if (options.signal?.aborted) throw new CancelledError('the evaluation');
       const batch = images.slice(start, start + PREDICT_BATCH);
       const started = performance.now();
+      const cachedBefore = predictor.cachedImages;
       const predictions = await predictor.predictMany(batch.map((image) => ({ path: project.imagePath(image), sha256: image.sha256 })));
-      // the first batch pays for session warm-up; it is left out of the time per image unless it is the only one
-      if (start > 0) predictMs += performance.now() - started;
-      else firstBatchMs = performance.now() - started;
+      const ms = performance.now() - started;
+      // the time per image is an inference time: batches served from the feature cache count only when every batch
+      // was (an evaluation repeated on a new version), and the first batch, which pays for session warm-up, only
+      // when it is the only one
+      const computed = predictor.cachedImages === cachedBefore;
+      if (start === 0) firstBatchMs = ms;
+      else if (computed) {
+        predictMs += ms;
+        timedImages += batch.length;
+      } else {
+        cachedMs += ms;
+        cachedImages += batch.length;
+      }
       for (const [k, image] of batch.entries()) {
         const prediction = predictions[k]!;
         mapWidth = prediction.mapWidth;
@@ -96,7 +110,7 @@ export async function evaluateVersion(project: Project, versionId: number, split
     versionId,
     split,
     metrics,
-    msPerImage: images.length > PREDICT_BATCH ? predictMs / (images.length - PREDICT_BATCH) : firstBatchMs / Math.max(1, images.length),
+    msPerImage: timedImages ? predictMs / timedImages : cachedImages ? cachedMs / cachedImages : firstBatchMs / Math.max(1, images.length),
     provider: predictor.provider ?? version.provider,
     mapWidth,
     mapHeight,

@@ -26,6 +26,8 @@ export const PREDICT_BATCH = 8;
 
 export class Predictor {
   private finisher: MapFinisher | null = null;
+  /** Images whose backbone maps came from the cache, since creation (a timing over them is not an inference time). */
+  cachedImages = 0;
 
   private constructor(
     private readonly model: TrainedModel,
@@ -82,6 +84,7 @@ export class Predictor {
       }),
     );
     const missing = batch.map((_, i) => i).filter((i) => !maps[i]);
+    this.cachedImages += batch.length - missing.length;
     if (missing.length) {
       const plane = 3 * height * width;
       const input = new Float32Array(missing.length * plane);
