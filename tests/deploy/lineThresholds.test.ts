@@ -86,4 +86,23 @@ run('line thresholds and drift', () => {
     const rows = project.db.prepare('SELECT count(*) FROM predictions WHERE version_id = ?').pluck().get(versionId);
     expect(rows).toBe(200);
   });
+
+  it('warns when so few parts pass that the KS test has too few passed parts to judge', async () => {
+    const store = new LineThresholdStore(project.db);
+    store.edit(versionId, { review: 0.9, reject: 0.95 });
+    const reference = Array.from({ length: 60 }, (_, i) => 0.3 + i / 600);
+    project.db.prepare('DELETE FROM predictions WHERE version_id = ?').run(versionId);
+    // a strong change: every part of the last window scores above the pass threshold
+    recordPredictions(project, versionId, Array.from({ length: 100 }, (_, i) => ({ path: `dark-${i}.png`, score: 0.97 })));
+    const collapsed = await driftStatus(project, versionId, { reference });
+    expect(collapsed.enoughData).toBe(false);
+    expect(collapsed.warn).toBe(true);
+    expect(collapsed.passShare).toEqual({ recent: 0, reference: 1, parts: 100 });
+    expect(collapsed.message).toMatch(/^Only 0 of the last 100 parts passed, where 100% of the good validation parts pass/);
+    // a line that passes most parts and rejects a few is not a collapse
+    recordPredictions(project, versionId, Array.from({ length: 100 }, (_, i) => ({ path: `ok-${i}.png`, score: i % 10 === 0 ? 0.97 : 0.3 + (i % 7) / 100 })));
+    const fine = await driftStatus(project, versionId, { reference });
+    expect(fine.passShare?.recent).toBeCloseTo(0.9, 5);
+    expect(fine.message).not.toMatch(/^Only/);
+  });
 });

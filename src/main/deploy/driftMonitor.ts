@@ -11,6 +11,13 @@ import { outcomeOf, scoreSplit, type Outcome } from './thresholdsService.js';
 
 export const DRIFT_ALPHA = 0.01;
 export const DRIFT_WINDOW = 100;
+/**
+ * A change so strong that few parts pass leaves the KS test with too few passed parts to judge: so the share of the
+ * last window's parts (at least PASS_COLLAPSE_MIN_PARTS) that passed is also compared with the share of good
+ * validation parts below the pass threshold, and a share under half of it raises the warning.
+ */
+export const PASS_COLLAPSE_RATIO = 0.5;
+export const PASS_COLLAPSE_MIN_PARTS = 30;
 
 export interface RecordedPrediction {
   path: string;
@@ -55,6 +62,8 @@ export interface DriftStatus extends DriftCheck {
   window: number;
   /** The pass threshold both sides were cut at. */
   cutAt: number;
+  /** Share of the last window's recorded parts that passed, and of the good validation parts (recorded mode only). */
+  passShare: { recent: number; reference: number; parts: number } | null;
 }
 
 /** Drift of the last `window` passed parts against validation (given scores, or the recorded predictions). */
@@ -75,5 +84,19 @@ export async function driftStatus(
     ).reverse();
   const reference = options.reference ?? (await referenceScores(project, versionId));
   const check = checkDrift(reference, recent, { alpha: options.alpha ?? DRIFT_ALPHA, below: cutAt });
-  return { ...check, versionId, window, cutAt };
+  const status: DriftStatus = { ...check, versionId, window, cutAt, passShare: null };
+  if (options.recent || reference.length === 0) return status;
+  const last = project.db.prepare('SELECT score FROM predictions WHERE version_id = ? ORDER BY id DESC LIMIT ?').pluck().all(versionId, window) as number[];
+  const passed = last.filter((s) => s < cutAt).length;
+  const share = { recent: last.length ? passed / last.length : Number.NaN, reference: reference.filter((s) => s < cutAt).length / reference.length, parts: last.length };
+  status.passShare = share;
+  if (last.length >= PASS_COLLAPSE_MIN_PARTS && share.recent < PASS_COLLAPSE_RATIO * share.reference) {
+    const pct = (v: number) => `${Math.round(100 * v)}%`;
+    status.warn = true;
+    status.message =
+      `Only ${passed} of the last ${last.length} parts passed, where ${pct(share.reference)} of the good validation parts pass: ` +
+      `the line has changed (lighting, camera, material) or is making defects in series. Check it now; if the parts are good, retrain with recent good images.` +
+      (check.enoughData ? ` ${check.message}` : '');
+  }
+  return status;
 }
