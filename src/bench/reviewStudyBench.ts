@@ -9,8 +9,8 @@
 //    retrained the way the queue's Retrain does (training.start, warm start from the previous version, its epochs);
 //  - random arm: the same number of pool images a round, drawn at random (seeded), labelled and trained the same way.
 // Every version is evaluated on the held-out set by the training run itself (PG2, image AUROC, AP, pixel AP), until
-// PG2 has moved by the target or the round limit. Both arms share one project (and so its feature cache): the pool's
-// labels are cleared between the arms and the second starts from the same unsupervised version.
+// PG2 has moved by the target or the round limit. Both arms share one project (and so its feature cache) and the
+// same unsupervised version; they take turns round by round, each arm's labels put back on the pool before its turn.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -183,10 +183,7 @@ export async function benchReviewStudy(options: ReviewStudyOptions, log: (s: str
     for (const t of truth.values()) if (t.anomalous && !t.mask) throw new Error(`pool image ${t.id} is anomalous without a mask; the study needs the dataset's masks`);
     // the pool joins the training split unlabelled: it trains nothing until someone labels it
     project.images.setSplits(pool.map((image) => ({ id: image.id, split: 'train' })));
-    const clearPool = () => {
-      for (const image of pool) project.images.setLabel(image.id, { labelState: 'unlabeled', defectClass: null }, 'user');
-    };
-    clearPool();
+    for (const image of pool) project.images.setLabel(image.id, { labelState: 'unlabeled', defectClass: null }, 'user');
     const anomalousIn = (images: readonly ImageRecord[]) => images.filter((i) => i.labelState === 'anomalous').length;
     log(`${name}: pool ${pool.length} images (${anomalousIn(pool)} anomalous), held-out ${heldOut.length} (${anomalousIn(heldOut)} anomalous), seed ${seed}`);
 
@@ -243,67 +240,84 @@ export async function benchReviewStudy(options: ReviewStudyOptions, log: (s: str
 
     const rows: ReviewStudyRow[] = [];
     const reached: ReviewStudyResult['reached'] = {};
-    for (const arm of arms) {
-      clearPool();
-      let current = base.version;
-      const randomOrder = shuffled(pool.map((i) => i.id), seed + 1);
-      let actions = 0;
-      let anomalous = 0;
-      let accepted = 0;
-      reached[arm] = null;
-      for (let round = 1; round <= rounds; round++) {
-        const unlabelled = (id: number) => project.images.get(id)?.labelState === 'unlabeled';
+
+    // the arms take turns, round by round, so that a study cut short still compares them at equal effort; each keeps
+    // its own labelled set, put back on the shared project before its turn
+    const randomOrder = shuffled(pool.map((i) => i.id), seed + 1);
+    const state = new Map(arms.map((arm) => [arm, { current: base.version, labelled: new Set<number>(), anomalous: 0, accepted: 0, done: false }]));
+    for (const arm of arms) reached[arm] = null;
+    const labelTruly = (id: number) => {
+      const answer = truth.get(id)!;
+      if (answer.anomalous) project.images.setLabel(id, { labelState: 'anomalous', defectClass: answer.defectClass }, 'user', answer.mask);
+      else project.images.setLabel(id, { labelState: 'normal' }, 'user');
+    };
+    const restore = (labelled: ReadonlySet<number>) => {
+      for (const image of pool) {
+        const record = project.images.get(image.id)!;
+        if (labelled.has(image.id)) {
+          if (record.labelState === 'unlabeled') labelTruly(image.id);
+        } else if (record.labelState !== 'unlabeled') project.images.setLabel(image.id, { labelState: 'unlabeled', defectClass: null }, 'user');
+      }
+    };
+    for (let round = 1; round <= rounds; round++) {
+      for (const arm of arms) {
+        const s = state.get(arm)!;
+        if (s.done) continue;
+        restore(s.labelled);
         let picked: number[];
         if (arm === 'review') {
-          const queue = await call('review.queue', { version: current.id, order });
+          const queue = await call('review.queue', { version: s.current.id, order });
           // the queue also lists the labelled training images the version scored; the reviewer works through the pool
-          picked = queue.items.filter((item) => truth.has(item.imageId) && !item.reviewed && unlabelled(item.imageId)).slice(0, perRound).map((item) => item.imageId);
+          picked = queue.items.filter((item) => truth.has(item.imageId) && !s.labelled.has(item.imageId)).slice(0, perRound).map((item) => item.imageId);
         } else {
-          picked = randomOrder.filter(unlabelled).slice(0, perRound);
+          picked = randomOrder.filter((id) => !s.labelled.has(id)).slice(0, perRound);
         }
-        if (picked.length === 0) break;
+        if (picked.length === 0) {
+          s.done = true;
+          continue;
+        }
         for (const id of picked) {
           const answer = truth.get(id)!;
-          actions++;
+          s.labelled.add(id);
           if (!answer.anomalous) {
-            await call('review.act', { version: current.id, imageId: id, action: 'normal' });
+            await call('review.act', { version: s.current.id, imageId: id, action: 'normal' });
             continue;
           }
-          anomalous++;
+          s.anomalous++;
           try {
-            await call('review.act', { version: current.id, imageId: id, action: 'mask' });
-            accepted++;
+            await call('review.act', { version: s.current.id, imageId: id, action: 'mask' });
+            s.accepted++;
           } catch (error) {
             // nothing predicted at the pixel threshold: the reviewer confirms the defect and draws it
             if ((error as { code?: string }).code !== 'empty-prediction') throw error;
-            await call('review.act', { version: current.id, imageId: id, action: 'anomalous' });
+            await call('review.act', { version: s.current.id, imageId: id, action: 'anomalous' });
           }
           // the correction, as the labelling tools store it: the true mask replaces the predicted one
-          project.images.setLabel(id, { labelState: 'anomalous', defectClass: answer.defectClass }, 'user', answer.mask);
+          labelTruly(id);
         }
-        const trained = await train(current);
-        current = trained.version;
-        const more = round < rounds;
-        const scoreWallSeconds = arm === 'review' && more ? await scorePool(current.id) : null;
+        const trained = await train(s.current);
+        s.current = trained.version;
         const row: ReviewStudyRow = {
           arm,
           round,
-          version: current.id,
-          epochs: current.epochs,
-          actions,
-          anomalous,
-          predictedMaskAccepted: accepted,
+          version: s.current.id,
+          epochs: s.current.epochs,
+          actions: s.labelled.size,
+          anomalous: s.anomalous,
+          predictedMaskAccepted: s.accepted,
           trainWallSeconds: trained.wallSeconds,
-          trainSeconds: current.trainSeconds,
-          scoreWallSeconds,
-          ...heldOutFigures(current.id),
+          trainSeconds: s.current.trainSeconds,
+          scoreWallSeconds: null,
+          ...heldOutFigures(s.current.id),
         };
+        if (row.pg2 !== null && row.pg2 >= goal) {
+          reached[arm] = row.actions;
+          s.done = true;
+        }
+        // the next round's queue needs the pool scored by this version
+        if (arm === 'review' && !s.done && round < rounds) row.scoreWallSeconds = await scorePool(s.current.id);
         rows.push(row);
         log(describe(row));
-        if (row.pg2 !== null && row.pg2 >= goal) {
-          reached[arm] = actions;
-          break;
-        }
       }
     }
     return {
