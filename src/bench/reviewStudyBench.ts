@@ -288,8 +288,9 @@ export async function benchReviewStudy(options: ReviewStudyOptions, log: (s: str
             await call('review.act', { version: s.current.id, imageId: id, action: 'mask' });
             s.accepted++;
           } catch (error) {
-            // nothing predicted at the pixel threshold: the reviewer confirms the defect and draws it
-            if ((error as { code?: string }).code !== 'empty-prediction') throw error;
+            // nothing predicted at the pixel threshold, or (random arm) the version never scored the image, so there
+            // is no prediction to accept: the reviewer confirms the defect and draws it
+            if (!['empty-prediction', 'not-scored'].includes((error as { code?: string }).code ?? '')) throw error;
             await call('review.act', { version: s.current.id, imageId: id, action: 'anomalous' });
           }
           // the correction, as the labelling tools store it: the true mask replaces the predicted one
