@@ -202,7 +202,7 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
 
     // the grid's one Order control offers the score orders once a version has scored the images
     await page.getByTestId('model-close').click();
-    await expect(page.getByRole('combobox', { name: /Order/ }).count()).resolves.toBe(1);
+    await expect.poll(() => page.getByRole('combobox', { name: /Order/ }).count()).toBe(1);
     await page.getByRole('combobox', { name: /Order/ }).click();
     await page.getByRole('option', { name: 'Score, most anomalous first' }).click();
     const badges = page.getByTestId('thumb-score');
