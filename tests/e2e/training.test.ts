@@ -145,6 +145,8 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     const maskKind = image(maskId).maskSha256 ? 'full' : image(maskId).labelState === 'normal' ? 'normal' : 'other';
     await withMask.click();
     await page.locator('[data-testid="review-heatmap"]').waitFor();
+    // the predicted mask's outline is traced at image resolution (vector lines), not drawn in map-sized blocks
+    await expect.poll(() => page.getByTestId('review-outline').getAttribute('data-contours')).toMatch(/^[1-9]\d*$/);
     await shot('review-queue');
     await page.keyboard.press('m');
     await expect.poll(() => image(maskId).maskSha256 !== null && lastSource(maskId) === 'review').toBe(true);
@@ -198,8 +200,17 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     const row = await newest.getByTestId('version-counts').textContent();
     expect(row).toContain(`${split.padEnd(5)} ${expected[split].normal}/${expected[split].weak}/${expected[split].full}`);
 
-    // the heat-map in the viewer, from the active (newest) version
+    // the grid's one Order control offers the score orders once a version has scored the images
     await page.getByTestId('model-close').click();
+    await expect.poll(() => page.getByRole('combobox', { name: /Order/ }).count()).toBe(1);
+    await page.getByRole('combobox', { name: /Order/ }).click();
+    await page.getByRole('option', { name: 'Score, most anomalous first' }).click();
+    const badges = page.getByTestId('thumb-score');
+    await expect.poll(() => badges.count()).toBeGreaterThan(3);
+    const shown = (await badges.allTextContents()).map((t) => Number(t.replace(/^\S+\s/, '')));
+    expect(shown).toEqual([...shown].sort((a, b) => b - a));
+
+    // the heat-map in the viewer, from the active (newest) version, on the image it finds most anomalous
     await page.getByTestId('thumb').first().dblclick();
     await page.keyboard.press('v');
     await page.getByTestId('heatmap-score').waitFor({ timeout: 30_000 });

@@ -3,16 +3,18 @@ import { benchDeploy } from '../../bench/deployBench.js';
 import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchRetrain } from '../../bench/retrainBench.js';
+import { benchReviewStudy, REVIEW_STUDY_ARMS, reviewStudyTable, type ReviewStudyArm } from '../../bench/reviewStudyBench.js';
 import { benchImport } from '../../bench/importBench.js';
 import { benchInference } from '../../bench/inferenceBench.js';
 import { benchStudio } from '../../bench/studioBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
 import { benchTrainingUi } from '../../bench/trainingUiBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
+import { REVIEW_ORDERS, type ReviewOrder } from '../../shared/review.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
-const SECTIONS = ['import', 'engine', 'grid', 'studio', 'inference', 'trainer', 'deploy', 'retrain', 'training-ui'] as const;
+const SECTIONS = ['import', 'engine', 'grid', 'studio', 'inference', 'trainer', 'deploy', 'retrain', 'training-ui', 'review-study'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The size the feasibility study measured (~19 GFLOP a step). */
@@ -29,7 +31,7 @@ const FORMULATIONS = ['gemm', 'conv'] as const;
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--epochs N] [--backbone <onnx>] [--json]`,
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--epochs N] [--backbone <onnx>] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
   examples: [
     'npm run bench',
     'npm run bench -- import --images 500 --json',
@@ -40,6 +42,7 @@ export const benchCommand: Command = {
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
     'npm run bench -- deploy --dataset mvtec_bottle --json',
     'npm run bench -- retrain --dataset mvtec_bottle --epochs 10',
+    'npm run bench -- review-study --per-round 20 --rounds 4 --seed 0',
   ],
   options: {
     images: { type: 'string' },
@@ -51,6 +54,11 @@ export const benchCommand: Command = {
     'no-ladder': { type: 'boolean' },
     epochs: { type: 'string' },
     backbone: { type: 'string' },
+    'per-round': { type: 'string' },
+    rounds: { type: 'string' },
+    seed: { type: 'string' },
+    order: { type: 'string' },
+    arms: { type: 'string' },
     json: { type: 'boolean' },
   },
   allowPositionals: 1,
@@ -69,6 +77,7 @@ export const benchCommand: Command = {
     if (section === 'deploy') results.deploy = await deploySection(values, ctx);
     if (section === 'retrain') results.retrain = await retrainSection(values, ctx);
     if (section === 'training-ui') results['training-ui'] = await trainingUiSection(values, ctx);
+    if (section === 'review-study') results['review-study'] = await reviewStudySection(values, ctx);
     if (values.json) printJson(ctx, section === undefined ? results : results[section]);
   },
 };
@@ -119,6 +128,38 @@ async function retrainSection(values: Record<string, string | boolean | undefine
     (line) => ctx.err(`${line}\n`),
   );
   if (!values.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+async function reviewStudySection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const whole = (name: string, min: number) => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+  const perRound = whole('per-round', 1);
+  const rounds = whole('rounds', 1);
+  const seed = whole('seed', 0);
+  const order = values.order;
+  if (order !== undefined && !REVIEW_ORDERS.includes(order as ReviewOrder)) throw new UsageError(`--order must be one of ${REVIEW_ORDERS.join(', ')}`);
+  const arms = typeof values.arms === 'string' ? values.arms.split(',') : undefined;
+  for (const arm of arms ?? []) if (!REVIEW_STUDY_ARMS.includes(arm as ReviewStudyArm)) throw new UsageError(`unknown arm "${arm}"; use ${REVIEW_STUDY_ARMS.join(', ')}`);
+  const result = await benchReviewStudy(
+    {
+      datasets: DEFAULT_DATASETS(),
+      backbone: typeof values.backbone === 'string' ? values.backbone : DEFAULT_BACKBONE(),
+      ...(typeof values.dataset === 'string' ? { dataset: values.dataset } : {}),
+      ...(perRound !== undefined ? { perRound } : {}),
+      ...(rounds !== undefined ? { rounds } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(order !== undefined ? { order: order as ReviewOrder } : {}),
+      ...(arms ? { arms: arms as ReviewStudyArm[] } : {}),
+    },
+    (line) => ctx.err(`${line}\n`),
+  );
+  if (!values.json) ctx.out(reviewStudyTable(result));
   return result;
 }
 

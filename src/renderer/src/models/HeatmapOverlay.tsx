@@ -1,13 +1,14 @@
 // The anomaly map in the viewer: a Konva layer (colour map at an adjustable opacity, and the predicted mask at the
-// version's pixel threshold as a white outline) and its controls (toggle with V, opacity slider, the score and the
+// version's pixel threshold as a white outline traced at image resolution, so it stays smooth however far one zooms) and its controls (toggle with V, opacity slider, the score and the
 // predicted label). Both parts share one small store, so any viewer adds them with two lines.
 import { Chip, Slider, Stack, ToggleButton, Tooltip, Typography } from '@mui/material';
-import { useEffect, useState, useSyncExternalStore } from 'react';
-import { Image as KonvaImage, Layer } from 'react-konva';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Image as KonvaImage, Layer, Line } from 'react-konva';
 import type { PredictionResult } from '../../../shared/models';
 import type { PixelThresholdInfo } from '../../../shared/review';
 import { api } from '../api/transport';
-import { colourCanvas, decodeMap, outlineCanvas } from './heatmap';
+import { maskContours } from './contours';
+import { colourCanvas, decodeMap } from './heatmap';
 
 export const HEATMAP_KEY = 'v';
 
@@ -35,7 +36,7 @@ interface Overlay {
   imageId: number;
   prediction: PredictionResult;
   colour: HTMLCanvasElement;
-  outline: HTMLCanvasElement | null;
+  scores: Float32Array;
   pixelThreshold: number | null;
 }
 
@@ -69,7 +70,7 @@ async function loadOverlay(imageId: number): Promise<void> {
       imageId,
       prediction,
       colour: colourCanvas(scores, width, height, pixelThreshold?.colourRange ?? [0, 1]),
-      outline: pixelThreshold === null ? null : outlineCanvas(scores, width, height, pixelThreshold.value).canvas,
+      scores,
       pixelThreshold: pixelThreshold?.value ?? null,
     };
     overlayError = null;
@@ -101,11 +102,21 @@ function useOverlay(imageId: number, wanted: boolean): Overlay | null {
 export function HeatmapLayer({ imageId, width, height }: { imageId: number; width: number; height: number }) {
   const { visible, opacity } = useSettings();
   const current = useOverlay(imageId, visible);
+  // traced once per map and image size; lines of constant screen width (a dark edge under a white one) at any zoom
+  const outline = useMemo(
+    () => (current && current.pixelThreshold !== null ? maskContours(current.scores, current.prediction.map.width, current.prediction.map.height, current.pixelThreshold, { width, height }) : []),
+    [current, width, height],
+  );
   if (!visible || !current) return null;
   return (
     <Layer listening={false}>
       <KonvaImage image={current.colour} width={width} height={height} opacity={opacity} />
-      {current.outline && <KonvaImage image={current.outline} width={width} height={height} opacity={0.95} />}
+      {outline.map((c, i) => (
+        <Line key={`dark${i}`} points={c.points} closed={c.closed} stroke="rgba(0,0,0,0.75)" strokeWidth={3.5} strokeScaleEnabled={false} lineJoin="round" perfectDrawEnabled={false} />
+      ))}
+      {outline.map((c, i) => (
+        <Line key={`light${i}`} points={c.points} closed={c.closed} stroke="#ffffff" strokeWidth={1.5} strokeScaleEnabled={false} lineJoin="round" perfectDrawEnabled={false} />
+      ))}
     </Layer>
   );
 }

@@ -1,7 +1,7 @@
 // Anomaly maps on screen: the 8-bit map from the service decoded back to scores, coloured on one ramp over the
 // version's colour range (the same for every image, so two heat-maps compare; warm = at or above the pixel
-// threshold), and the predicted mask at the pixel threshold drawn as
-// an outline. Both come back as canvases at the map's size; the viewer scales them onto the image.
+// threshold). It comes back as a canvas at the map's size that the viewer scales onto the image; the predicted mask's
+// outline is drawn as vector lines at image resolution (contours.ts).
 import type { AnomalyMapImage } from '../../../shared/models';
 
 const STOPS: readonly [number, number, number, number][] = [
@@ -54,29 +54,4 @@ export function colourCanvas(scores: Float32Array, width: number, height: number
   }
   ctx.putImageData(image, 0, 0);
   return canvas;
-}
-
-/** Pixels at or above the threshold that touch one below it (or the border), opaque; the rest transparent. */
-export function outlineCanvas(scores: Float32Array, width: number, height: number, threshold: number): { canvas: HTMLCanvasElement; marked: number } {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext('2d')!;
-  const image = ctx.createImageData(width, height);
-  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && scores[y * width + x]! >= threshold;
-  let marked = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!on(x, y)) continue;
-      marked++;
-      if (on(x - 1, y) && on(x + 1, y) && on(x, y - 1) && on(x, y + 1)) continue;
-      const i = (y * width + x) * 4;
-      image.data[i] = 255;
-      image.data[i + 1] = 255;
-      image.data[i + 2] = 255;
-      image.data[i + 3] = 255;
-    }
-  }
-  ctx.putImageData(image, 0, 0);
-  return { canvas, marked };
 }

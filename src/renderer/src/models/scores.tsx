@@ -1,21 +1,13 @@
 // Model scores in the grid: the active version's (else the newest's) score and predicted label for every image it
-// scored, a badge on each thumbnail, and sorting and filtering the grid by score.
-import { FormControl, InputLabel, MenuItem, Select, Stack } from '@mui/material';
+// scored, a badge on each thumbnail, and filtering the grid by what the model says (the score orders are among the
+// grid's one Order, in ../workspace/gridOrder.ts).
+import { FormControl, InputLabel, MenuItem, Select } from '@mui/material';
 import { useEffect, useState } from 'react';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
+import type { ImageScore, ScoreMap } from '../workspace/gridOrder';
 
-export interface ImageScore {
-  score: number;
-  predicted: 'normal' | 'anomalous';
-}
-export type ScoreMap = ReadonlyMap<number, ImageScore>;
-
-export interface ScoreView {
-  sort: 'id' | 'score-desc' | 'score-asc';
-  predicted: 'any' | 'anomalous' | 'normal' | 'unscored';
-}
-export const DEFAULT_SCORE_VIEW: ScoreView = { sort: 'id', predicted: 'any' };
+export type ScoreFilter = 'any' | 'anomalous' | 'normal' | 'unscored';
 
 export function useScores(): ScoreMap {
   const [scores, setScores] = useState<ScoreMap>(new Map());
@@ -26,7 +18,7 @@ export function useScores(): ScoreMap {
       const chosen = versions.find((v) => v.active) ?? [...versions].sort((a, b) => b.id - a.id)[0];
       if (!chosen) return;
       const queue = await api.call('review.queue', { version: chosen.id });
-      if (live) setScores(new Map(queue.items.map((i) => [i.imageId, { score: i.score, predicted: i.predicted }])));
+      if (live) setScores(new Map(queue.items.map((i) => [i.imageId, { score: i.score, predicted: i.predicted, margin: Math.abs(i.score - queue.imageThreshold) }])));
     };
     void load().catch(() => undefined);
     const offs = [api.on('training.finished', () => void load()), api.on('evaluation.finished', () => void load())];
@@ -38,45 +30,22 @@ export function useScores(): ScoreMap {
   return scores;
 }
 
-export function applyScoreView(items: ImageSummary[], scores: ScoreMap, view: ScoreView): ImageSummary[] {
-  let out = items;
-  if (view.predicted !== 'any') {
-    out = out.filter((i) => (view.predicted === 'unscored' ? !scores.has(i.id) : scores.get(i.id)?.predicted === view.predicted));
-  }
-  if (view.sort !== 'id') {
-    const sign = view.sort === 'score-desc' ? -1 : 1;
-    // unscored images last either way
-    out = [...out].sort((a, b) => {
-      const sa = scores.get(a.id)?.score;
-      const sb = scores.get(b.id)?.score;
-      if (sa === undefined || sb === undefined) return (sa === undefined ? 1 : 0) - (sb === undefined ? 1 : 0);
-      return sign * (sa - sb);
-    });
-  }
-  return out;
+export function filterByScore(items: ImageSummary[], scores: ScoreMap, filter: ScoreFilter): ImageSummary[] {
+  if (filter === 'any') return items;
+  return items.filter((i) => (filter === 'unscored' ? !scores.has(i.id) : scores.get(i.id)?.predicted === filter));
 }
 
-export function ScoreControls({ view, onChange, disabled }: { view: ScoreView; onChange(view: ScoreView): void; disabled: boolean }) {
+export function ScoreFilterControl({ value, onChange, disabled }: { value: ScoreFilter; onChange(value: ScoreFilter): void; disabled: boolean }) {
   return (
-    <Stack spacing={1.5} sx={{ mt: 2 }}>
-      <FormControl size="small" disabled={disabled}>
-        <InputLabel>Order</InputLabel>
-        <Select label="Order" value={view.sort} onChange={(e) => onChange({ ...view, sort: e.target.value as ScoreView['sort'] })} data-testid="score-sort">
-          <MenuItem value="id">Import order</MenuItem>
-          <MenuItem value="score-desc">Score, most anomalous first</MenuItem>
-          <MenuItem value="score-asc">Score, most normal first</MenuItem>
-        </Select>
-      </FormControl>
-      <FormControl size="small" disabled={disabled}>
-        <InputLabel>Model says</InputLabel>
-        <Select label="Model says" value={view.predicted} onChange={(e) => onChange({ ...view, predicted: e.target.value as ScoreView['predicted'] })} data-testid="score-filter">
-          <MenuItem value="any">Any</MenuItem>
-          <MenuItem value="anomalous">Anomalous</MenuItem>
-          <MenuItem value="normal">Normal</MenuItem>
-          <MenuItem value="unscored">Not scored</MenuItem>
-        </Select>
-      </FormControl>
-    </Stack>
+    <FormControl size="small" disabled={disabled} sx={{ mt: 2, width: '100%' }}>
+      <InputLabel>Model says</InputLabel>
+      <Select label="Model says" value={value} onChange={(e) => onChange(e.target.value as ScoreFilter)} data-testid="score-filter">
+        <MenuItem value="any">Any</MenuItem>
+        <MenuItem value="anomalous">Anomalous</MenuItem>
+        <MenuItem value="normal">Normal</MenuItem>
+        <MenuItem value="unscored">Not scored</MenuItem>
+      </Select>
+    </FormControl>
   );
 }
 

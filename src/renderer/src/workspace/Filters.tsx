@@ -1,18 +1,28 @@
 import { MenuItem, Stack, TextField } from '@mui/material';
-import type { ImageFilter, ImageSort } from '../../../shared/api';
+import type { ImageFilter } from '../../../shared/api';
 import { LABEL_STATES, SPLITS } from '../../../shared/domain';
+import { GRID_ORDERS, type GridOrder } from './gridOrder';
 
 const ALL = 'all';
 
-export function Filters(props: { filter: ImageFilter; classes: readonly string[]; onChange(filter: ImageFilter): void; sort: ImageSort; onSort(sort: ImageSort): void }) {
-  const { filter, classes, onChange, sort, onSort } = props;
+export function Filters(props: { filter: ImageFilter; classes: readonly string[]; onChange(filter: ImageFilter): void; order: GridOrder; onOrder(order: GridOrder): void; scored: boolean }) {
+  const { filter, classes, onChange, order, onOrder, scored } = props;
   const set = (key: keyof ImageFilter, value: string) => onChange({ ...filter, [key]: value === ALL || value === '' ? undefined : value });
   return (
     <Stack spacing={2}>
       <TextField size="small" label="Search names" value={filter.search ?? ''} onChange={(e) => set('search', e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'filter-search' } }} />
-      <TextField select size="small" label="Order" value={sort} onChange={(e) => onSort(e.target.value as ImageSort)} slotProps={{ htmlInput: { 'data-testid': 'sort' } }}>
-        <MenuItem value="imported">import order</MenuItem>
-        <MenuItem value="name">name</MenuItem>
+      <TextField
+        select
+        size="small"
+        label="Order"
+        value={order}
+        onChange={(e) => onOrder(e.target.value as GridOrder)}
+        helperText={scored ? undefined : 'score orders once a model has scored the images'}
+        slotProps={{ htmlInput: { 'data-testid': 'sort' } }}
+      >
+        {GRID_ORDERS.map((o) => (
+          <MenuItem key={o.value} value={o.value} disabled={o.needsScores && !scored}>{o.label}</MenuItem>
+        ))}
       </TextField>
       <TextField select size="small" label="Split" value={filter.split ?? ALL} onChange={(e) => set('split', e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'filter-split' } }}>
         <MenuItem value={ALL}>all splits</MenuItem>

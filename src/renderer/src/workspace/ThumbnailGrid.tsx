@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImageSummary } from '../../../shared/api';
 import { api } from '../api/transport';
 import { KindBadge } from '../studio/panels/KindBadge';
-import { ScoreBadge, type ScoreMap } from '../models/scores';
+import { ScoreBadge } from '../models/scores';
+import type { ScoreMap } from './gridOrder';
 
 export const CELL = 168;
 

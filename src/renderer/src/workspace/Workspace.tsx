@@ -3,7 +3,7 @@
 // background.
 import { Alert, AppBar, Box, Button, ButtonGroup, Divider, MenuItem, Snackbar, TextField, Toolbar, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ImageFilter, ImageSort, ImageSummary, ProjectInfo } from '../../../shared/api';
+import type { ImageFilter, ImageSummary, ProjectInfo } from '../../../shared/api';
 import { SPLITS, type LabelState, type Split } from '../../../shared/domain';
 import { api } from '../api/transport';
 import { focusTakesKey } from '../commands/focus';
@@ -18,8 +18,9 @@ import { Studio } from '../studio/Studio';
 import type { ViewerHandle } from '../viewer/viewerHandle';
 import { ModelDialog } from '../models/ModelDialog';
 import { MonitorButton } from '../monitor/MonitorButton';
-import { applyScoreView, DEFAULT_SCORE_VIEW, ScoreControls, useScores } from '../models/scores';
+import { filterByScore, ScoreFilterControl, useScores, type ScoreFilter } from '../models/scores';
 import { Filters } from './Filters';
+import { DEFAULT_GRID_ORDER, GRID_ORDERS, orderItems, storeSort, type GridOrder } from './gridOrder';
 import { HealthPanel } from './HealthPanel';
 import { ImportDialog } from './ImportDialog';
 import { RunningImport } from './RunningImport';
@@ -27,7 +28,8 @@ import { ThumbnailGrid, type PickModifiers } from './ThumbnailGrid';
 
 export function Workspace({ project, onClose, importFrom }: { project: ProjectInfo; onClose(): void; importFrom?: string }) {
   const [filter, setFilter] = useState<ImageFilter>({});
-  const [sort, setSort] = useState<ImageSort>('imported');
+  /** One order for the grid, whether the store sorts (import, name) or the model's scores do. */
+  const [order, setOrder] = useState<GridOrder>(DEFAULT_GRID_ORDER);
   /** Images picked with Ctrl/Shift+click: labels and split moves apply to all of them. */
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const anchor = useRef(-1);
@@ -40,7 +42,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [error, setError] = useState<string | null>(null);
   const [healthOpen, setHealthOpen] = useState(false);
   const [modelOpen, setModelOpen] = useState(false);
-  const [scoreView, setScoreView] = useState(DEFAULT_SCORE_VIEW);
+  const [scoreFilter, setScoreFilter] = useState<ScoreFilter>('any');
   const scores = useScores();
   const pendingOpen = useRef<number | null>(null);
   const columns = useRef(1);
@@ -51,15 +53,17 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const viewer = useRef<ViewerHandle>(null);
 
   const load = useCallback(async () => {
-    const list = await api.call('images.list', { filter, sort });
-    const shown = applyScoreView(list.items, scores, scoreView);
+    const list = await api.call('images.list', { filter, sort: storeSort(order) });
+    // a score order with nothing scored (the last version deleted) falls back to import order
+    const usable = scores.size > 0 || !GRID_ORDERS.find((o) => o.value === order)!.needsScores ? order : DEFAULT_GRID_ORDER;
+    const shown = orderItems(filterByScore(list.items, scores, scoreFilter), scores, usable);
     setItems(shown);
     setClasses(list.classes);
     const wanted = pendingOpen.current === null ? -1 : shown.findIndex((i) => i.id === pendingOpen.current);
     pendingOpen.current = null;
     if (wanted >= 0) return (setSelected(wanted), setViewerOpen(true));
     setSelected((s) => (shown.length === 0 ? -1 : Math.min(Math.max(s, 0), shown.length - 1)));
-  }, [filter, sort, scores, scoreView]);
+  }, [filter, order, scores, scoreFilter]);
 
   // an image opened from the model screens: shown in the viewer, with the filters cleared if they hide it
   const openImage = useCallback(
@@ -67,7 +71,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       const at = items.findIndex((i) => i.id === imageId);
       if (at >= 0) return (setSelected(at), setViewerOpen(true));
       pendingOpen.current = imageId;
-      setScoreView(DEFAULT_SCORE_VIEW);
+      setScoreFilter('any');
       setFilter({});
       void load();
     },
@@ -82,7 +86,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
     setSelected(0);
     setPicked(new Set());
     anchor.current = -1;
-  }, [filter, sort]);
+  }, [filter, order, scoreFilter]);
 
   /** The images an action applies to: the picked ones, else the selected one. */
   const targets = useMemo(() => (picked.size > 0 ? items.filter((it) => picked.has(it.id)) : items[selected] ? [items[selected]!] : []), [items, picked, selected]);
@@ -199,8 +203,8 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       </AppBar>
       <Box sx={{ display: 'flex', flex: 1, minHeight: 0 }}>
         <Box sx={{ width: 300, p: 2, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}>
-          <Filters filter={filter} classes={classes} onChange={setFilter} sort={sort} onSort={setSort} />
-          <ScoreControls view={scoreView} onChange={setScoreView} disabled={scores.size === 0} />
+          <Filters filter={filter} classes={classes} onChange={setFilter} order={order} onOrder={setOrder} scored={scores.size > 0} />
+          <ScoreFilterControl value={scoreFilter} onChange={setScoreFilter} disabled={scores.size === 0} />
           <Divider sx={{ my: 2 }} />
           <LabelKindPanel stats={project.stats} />
           <Divider sx={{ my: 2 }} />
@@ -257,7 +261,7 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
               items={items}
               selected={selected}
               picked={picked}
-              scrollKey={JSON.stringify([filter, sort])}
+              scrollKey={JSON.stringify([filter, order, scoreFilter])}
               onSelect={select}
               onOpen={(i) => (setSelected(i), setViewerOpen(true))}
               onColumns={(c) => (columns.current = c)}
