@@ -142,4 +142,17 @@ describe('review service', () => {
     expect(analysis.pixelThreshold.basis).toBe('normal-quantile');
     project.close();
   });
+
+  it('still counts an accepted mask as a mask label after it is corrected in the studio', async () => {
+    const { project, service, version, g, s } = await setUp();
+    const h = service.handlers;
+    const accepted = await h['review.act']({ version, imageId: g.id, action: 'mask' });
+    // the engineer corrects the accepted mask: another mask of the same size, saved by the labelling tools
+    const corrected = project.images.mask(project.images.get(s.id)!.maskSha256!)!;
+    expect(corrected.sha256).not.toBe(accepted.maskSha256);
+    project.images.setLabel(g.id, { labelState: 'anomalous' }, 'user', corrected);
+    const queue = await h['review.queue']({ version });
+    expect(queue.items.find((i) => i.imageId === g.id)).toMatchObject({ reviewed: true, lastAction: 'mask', hasMask: true });
+    project.close();
+  });
 });

@@ -266,6 +266,7 @@ export class ReviewService {
 
 function actionOf(review: { label_state: LabelState; mask_sha256: string | null }, record: ImageRecord): ReviewAction {
   if (review.label_state === 'normal') return 'normal';
-  if (review.label_state === 'anomalous') return review.mask_sha256 && review.mask_sha256 === record.maskSha256 ? 'mask' : 'anomalous';
+  // a reviewed mask stays a mask label when it is corrected afterwards (the mask changes, not the kind of label)
+  if (review.label_state === 'anomalous') return review.mask_sha256 && record.labelState === 'anomalous' && record.maskSha256 ? 'mask' : 'anomalous';
   return 'reject';
 }
