@@ -20,7 +20,7 @@ import { loadTrainedModel } from '../main/ml/jobs/modelFiles.js';
 import { createTrainingRun, executeTrainingRun } from '../main/ml/jobs/trainingRun.js';
 import { Predictor } from '../main/ml/ssn/predictor.js';
 import { Project } from '../main/store/project.js';
-import { seededRandom } from '../main/util/random.js';
+import { shuffled } from '../main/util/random.js';
 import { DEFAULT_SHIFT, shiftImage } from './shift.js';
 
 export interface DeployBenchOptions {
@@ -35,16 +35,6 @@ export interface DeployBenchOptions {
 }
 
 const DRIFT_TRIALS = 200;
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const random = seededRandom(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** Share of seeded random windows of `window` scores (drawn without replacement) on which the monitor warns. */
 function warnRate(reference: number[], scores: number[], window: number, below: number, seed: number): number {

@@ -14,7 +14,7 @@ import { resolveConfig } from '../main/ml/ssn/presets.js';
 import { PREDICT_BATCH, Predictor } from '../main/ml/ssn/predictor.js';
 import { trainDefectModel } from '../main/ml/ssn/train.js';
 import type { TrainedModel, TrainingImage } from '../main/ml/ssn/types.js';
-import { seededRandom } from '../main/util/random.js';
+import { shuffled } from '../main/util/random.js';
 import { DEFAULT_SHIFT, shiftDataset } from './shift.js';
 
 export interface RetrainBenchOptions {
@@ -62,16 +62,6 @@ async function normals(files: string[], startId: number): Promise<TrainingImage[
   return Promise.all(files.map(async (file, i) => ({ imageId: startId + i, sha256: await sha256Of(file), path: file, label: 'normal' as const, maskPath: null })));
 }
 
-function sample<T>(items: readonly T[], count: number, seed: number): T[] {
-  const random = seededRandom(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out.slice(0, count);
-}
-
 async function evaluate(model: TrainedModel, images: TestImage[], cacheDir: string) {
   const predictor = await Predictor.create(model, { cacheDir, providers: ['cpu'] });
   const scores: number[] = [];
@@ -110,8 +100,8 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
     const [testOriginal, testShifted] = [await testSet(original), await testSet(shifted)];
     const originalTrain = await normals(await listImages(path.join(original, 'train/good')), 0);
     const shiftedTrain = await normals(await listImages(path.join(shifted, 'train/good')), 100_000);
-    const newImages = sample(shiftedTrain, options.newImages ?? 20, seed + 11);
-    const replay = sample(originalTrain, options.replay ?? 10, seed + 12);
+    const newImages = shuffled(shiftedTrain, seed + 11).slice(0, options.newImages ?? 20);
+    const replay = shuffled(originalTrain, seed + 12).slice(0, options.replay ?? 10);
     const retrainData = { train: [...newImages, ...replay], validation: [] };
     // only normal images train every model here: the preset's defaults for that case (the image score from the map)
     const base = resolveConfig(

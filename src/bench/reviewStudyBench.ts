@@ -25,7 +25,7 @@ import { runImport } from '../main/import/importer.js';
 import { planImport } from '../main/import/sources.js';
 import { splitRank } from '../main/import/validationSplit.js';
 import { Project } from '../main/store/project.js';
-import { seededRandom } from '../main/util/random.js';
+import { shuffled } from '../main/util/random.js';
 
 export const REVIEW_STUDY_ARMS = ['review', 'random'] as const;
 export type ReviewStudyArm = (typeof REVIEW_STUDY_ARMS)[number];
@@ -111,16 +111,6 @@ export function splitPool<T extends Pick<ImageRecord, 'sha256' | 'defectClass' |
     ranked.forEach(({ image }, index) => (index < count ? pool : heldOut).push(image));
   }
   return { pool, heldOut };
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const random = seededRandom(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /** The app's services on one project, with their finished events turned into promises. */
