@@ -74,17 +74,8 @@ export interface TrainerBenchResult {
   ladder: LadderFigures | null;
 }
 
-interface TrainJson {
-  version: number;
-  trainSeconds: number;
-  wallSeconds: number;
-  peakRssMb: number;
-  provider: string;
-  epochs: number;
-  regime: string;
-  counts: SnapshotCounts;
-  test: TestFigures | null;
-}
+/** What `dwb train --json` prints: the figures, with the test evaluation null when there was no test split. */
+type TrainJson = Omit<TrainFigures, 'test'> & { test: TestFigures | null };
 
 async function dwbTrain(project: string, options: TrainerBenchOptions, log: (s: string) => void): Promise<TrainFigures> {
   const args = [DWB, 'train', '--project', project, '--backbone', options.backbone, '--preset', 'fast', '--seed', String(options.seed), '--restart', '--json'];
@@ -95,17 +86,7 @@ async function dwbTrain(project: string, options: TrainerBenchOptions, log: (s: 
   const { stdout } = await child;
   const result = JSON.parse(stdout) as TrainJson;
   if (!result.test) throw new Error(`training on ${project} gave no test evaluation`);
-  return {
-    version: result.version,
-    trainSeconds: result.trainSeconds,
-    wallSeconds: result.wallSeconds,
-    peakRssMb: result.peakRssMb,
-    provider: result.provider,
-    epochs: result.epochs,
-    regime: result.regime,
-    counts: result.counts,
-    test: result.test,
-  };
+  return { ...result, test: result.test };
 }
 
 async function importDataset(dir: string, root: string): Promise<{ project: Project; seconds: number }> {

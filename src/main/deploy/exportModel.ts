@@ -9,6 +9,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ImageFormat } from '../../shared/domain.js';
+import type { ExportResultView } from '../../shared/deploy.js';
 import { InputError } from '../../shared/errors.js';
 import { openImage, probeImage } from '../images/decode.js';
 import { Backbone } from '../ml/backbone/backbone.js';
@@ -48,15 +49,8 @@ export interface GoldenImage {
   expected: { score: number; label: number; maskPixels: number; mapMax: number; mapMean: number; anomalyMapFloat32Base64: string };
 }
 
-export interface ExportResult {
-  file: string;
-  metadataFile: string;
-  goldenDir: string;
-  versionId: number;
-  bytes: number;
-  thresholds: { review: number; reject: number; pixel: number; basis: string; derivedNow: boolean };
-  parity: { maxScoreDiff: number; maxMapDiff: number; images: number; tolerance: number };
-}
+/** What an export wrote: the API's view of it, one definition for the job and the renderer. */
+export type ExportResult = ExportResultView;
 
 export class ExportError extends Error {
   override readonly name = 'ExportError';

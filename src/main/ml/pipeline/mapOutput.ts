@@ -20,12 +20,12 @@ export interface MapOutputs {
   map: string;
   /** [1] image score. */
   score: string;
-  /** [1] sigmoid of the smoothed map's maximum. */
-  mapMax: string;
+  /** [1] sigmoid of the smoothed map's maximum (built when the score blends it in, or when asked for). */
+  mapMax: string | null;
 }
 
 /** `logits` [1, 1, mh, mw] and `clsScore` [1] (sigmoid of the classification logit) → map and score. */
-export function addMapPostprocessing(g: GraphBuilder, logits: string, clsScore: string, config: TrainingConfig): MapOutputs {
+export function addMapPostprocessing(g: GraphBuilder, logits: string, clsScore: string, config: TrainingConfig, options: { withMapMax?: boolean } = {}): MapOutputs {
   const { height, width } = config.size;
   let smooth = g.op('Resize', [logits, '', '', g.int64([1, 1, height, width])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
   if (config.mapSigma > 0) {
@@ -38,9 +38,10 @@ export function addMapPostprocessing(g: GraphBuilder, logits: string, clsScore: 
     smooth = g.op('Conv', [padH, g.float(kernel, [1, 1, kernel.length, 1])]);
   }
   const map = g.op('Sigmoid', [smooth]);
-  const mapMax = g.op('Sigmoid', [g.op('Reshape', [g.op('ReduceMax', [smooth], { keepdims: 0 }), g.int64([1])])]);
   const w = config.mapScoreWeight ?? 0;
-  if (w === 0) return { map, score: clsScore, mapMax };
+  // the exported file carries no node it does not use
+  const mapMax = w !== 0 || options.withMapMax ? g.op('Sigmoid', [g.op('Reshape', [g.op('ReduceMax', [smooth], { keepdims: 0 }), g.int64([1])])]) : null;
+  if (w === 0 || mapMax === null) return { map, score: clsScore, mapMax };
   const score = g.op('Add', [g.op('Mul', [clsScore, g.float([1 - w], [1])]), g.op('Mul', [mapMax, g.float([w], [1])])]);
   return { map, score, mapMax };
 }
@@ -55,10 +56,10 @@ export const POSTPROCESS_IO = { logits: 'map_logits', clsScore: 'cls_score', map
 export function mapPostprocessingModel(config: TrainingConfig, mapHeight: number, mapWidth: number): Uint8Array {
   const io = POSTPROCESS_IO;
   const g = new GraphBuilder('post/');
-  const out = addMapPostprocessing(g, io.logits, io.clsScore, config);
+  const out = addMapPostprocessing(g, io.logits, io.clsScore, config, { withMapMax: true });
   g.named('Identity', [out.map], io.map);
   g.named('Identity', [out.score], io.score);
-  g.named('Identity', [out.mapMax], io.mapMax);
+  g.named('Identity', [out.mapMax!], io.mapMax);
   const { height, width } = config.size;
   return encodeModel(
     modelOf(g, {
