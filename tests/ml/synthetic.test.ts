@@ -9,6 +9,7 @@ import { createSession } from '../../src/main/ml/engine/runtime.js';
 import { makeBatch, Sampler, streamRandom, type TrainSample } from '../../src/main/ml/ssn/batch.js';
 import { FOCAL_GAMMA, ssnLoss } from '../../src/main/ml/ssn/model.js';
 import type { FeatureGeometry } from '../../src/main/ml/ssn/model.js';
+import { dilateMask, distanceWeights } from '../../src/main/ml/ssn/masks.js';
 import { perlinMask } from '../../src/main/ml/ssn/perlin.js';
 import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
 import { seededRandom } from '../../src/main/util/random.js';
@@ -63,6 +64,25 @@ describe('step batches', () => {
     expect(Array.from(batch.target!)).toEqual(Array(16).fill(1));
     expect(Array.from(batch.label!)).toEqual([1, 1, 1, 1]);
     expect(makeBatch(samples, [0, 1], 7, config, geometry, true)).toEqual(makeBatch(samples, [0, 1], 7, config, geometry, true));
+  });
+
+  it('weigh real defect cells by their distance weights: each term is a weighted mean (hand-computed)', () => {
+    const config = resolveConfig({ backbonePath: 'x', emptyMaskProbability: 1 }, { provider: 'cpu' });
+    const samples: TrainSample[] = [
+      { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: true, mask: Uint8Array.from([1, 0, 0, 1]), weights: Float32Array.from([0.25, 1, 1, 1]) },
+      { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: false, mask: null },
+    ];
+    const batch = makeBatch(samples, [0, 1], 0, config, geometry, true);
+    // copies 0 and 2 hold the defect: anomalous weight 2·(0.25 + 1) = 2.5, normal 2·2 + 2·4 = 12, all 14.5
+    expect(batch.wAnomalous![0]).toBeCloseTo(0.25 / 2.5, 7);
+    expect(batch.wAnomalous![3]).toBeCloseTo(1 / 2.5, 7);
+    expect(batch.wNormal![1]).toBeCloseTo(1 / 12, 7);
+    expect(batch.wNormal![4]).toBeCloseTo(1 / 12, 7);
+    expect(batch.wFocal![0]).toBeCloseTo(0.25 / 14.5, 7);
+    expect(batch.wFocal![5]).toBeCloseTo(1 / 14.5, 7);
+    const sum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
+    expect(sum(batch.wAnomalous!)).toBeCloseTo(1, 6);
+    expect(sum(batch.wFocal!)).toBeCloseTo(1, 6);
   });
 
   it('balance anomalous images 1:1 with normal ones and repeat the order from (seed, step)', () => {
@@ -144,5 +164,25 @@ describe('loss with γ', () => {
     expect(again.l1).toBe(got.l1);
     expect(again.focalMap).toBe(got.focalMap);
     await session.release();
+  });
+});
+
+describe('journal mask variants', () => {
+  const grid = (rows: string[]) => Uint8Array.from(rows.join('').split(''), Number);
+  it('grow every touched cell, partial ones included, by the given number of cells', () => {
+    const mask = grid(['00000', '00000', '00200', '00000', '00001']);
+    expect(Array.from(dilateMask(mask, 5, 5, 1))).toEqual(Array.from(grid(['00000', '01110', '01110', '01111', '00011'])));
+    expect(dilateMask(mask, 5, 5, 0)).toBe(mask);
+  });
+  it('weigh a region by its distance from the edge, normalised per region (hand-computed)', () => {
+    const mask = grid(['000000', '011100', '011100', '011100', '000000', '000001']);
+    const w = distanceWeights(mask, 6, 6);
+    // 3×3 block: its centre is 2 cells from the nearest cell outside, every rim cell 1: (1/2)² = 0.25
+    expect(w[14]).toBeCloseTo(1, 6);
+    for (const i of [7, 8, 9, 13, 15, 19, 20, 21]) expect(w[i]).toBeCloseTo(0.25, 6);
+    // a one-cell region is its own core; cells outside defects weigh 1
+    expect(w[35]).toBe(1);
+    expect(w[0]).toBe(1);
+    expect(w[10]).toBe(1);
   });
 });

@@ -14,6 +14,8 @@ export interface TrainSample {
   anomalous: boolean;
   /** Real defect mask at feature resolution (1 = defect, 2 = partly defect: left out of the segmentation loss), null when there is none or it is unknown. */
   mask: Uint8Array | null;
+  /** Loss weight of each real defect cell (the journal version's distance weights); absent: all 1. */
+  weights?: Float32Array | null;
 }
 
 export function streamRandom(seed: number, ...parts: (string | number)[]): Random {
@@ -106,6 +108,7 @@ export function makeBatch(
   const noiseMask = new Float32Array(copies * p);
   const target = new Float32Array(copies * p);
   const gammaPixels = new Uint8Array(copies * p);
+  const pixelWeight = new Float32Array(copies * p);
   const label = new Float32Array(copies);
   for (let k = 0; k < copies; k++) {
     const sample = samples[indices[k % n]!]!;
@@ -121,26 +124,28 @@ export function makeBatch(
       }
       if (synth && cell === 0) noiseMask[k * p + q] = 1;
       gammaPixels[k * p + q] = cell === 2 ? 0 : sample.gamma;
+      pixelWeight[k * p + q] = real ? (sample.weights?.[q] ?? 1) : 1;
     }
     label[k] = anomalous ? 1 : 0;
   }
-  let normalCount = 0;
-  let anomalousCount = 0;
-  let gammaCount = 0;
+  // weighted means: each term divides by the total weight of the pixels it averages over
+  let normalWeight = 0;
+  let anomalousWeight = 0;
+  let gammaWeight = 0;
   for (let i = 0; i < target.length; i++) {
     if (!gammaPixels[i]) continue;
-    gammaCount++;
-    if (target[i]) anomalousCount++;
-    else normalCount++;
+    gammaWeight += pixelWeight[i]!;
+    if (target[i]) anomalousWeight += pixelWeight[i]!;
+    else normalWeight += pixelWeight[i]!;
   }
   const wNormal = new Float32Array(copies * p);
   const wAnomalous = new Float32Array(copies * p);
   const wFocal = new Float32Array(copies * p);
   for (let i = 0; i < target.length; i++) {
     if (!gammaPixels[i]) continue;
-    wFocal[i] = 1 / gammaCount;
-    if (target[i]) wAnomalous[i] = 1 / anomalousCount;
-    else wNormal[i] = 1 / normalCount;
+    wFocal[i] = pixelWeight[i]! / gammaWeight;
+    if (target[i]) wAnomalous[i] = pixelWeight[i]! / anomalousWeight;
+    else wNormal[i] = pixelWeight[i]! / normalWeight;
   }
   return { ...batch, noiseMask, target, wNormal, wAnomalous, wFocal, label };
 }

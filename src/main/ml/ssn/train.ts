@@ -15,7 +15,7 @@ import { createSession } from '../engine/runtime.js';
 import { Trainer } from '../engine/trainer.js';
 import { makeBatch, Sampler, type TrainSample } from './batch.js';
 import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } from './features.js';
-import { featureMask } from './masks.js';
+import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
 import { MapFinisher } from './postprocess.js';
@@ -71,8 +71,10 @@ export async function prepareRun(
     for (let i = 0; i < data.train.length; i++) {
       const image = data.train[i]!;
       const anomalous = image.label === 'anomalous';
-      const mask = anomalous && image.maskPath ? await featureMask(image.maskPath, config.size, geometry.height, geometry.width) : null;
-      samples.push({ tensors: trainFeatures[i]!.tensors, anomalous, gamma: anomalous && !image.maskPath ? 0 : 1, mask });
+      const plain = anomalous && image.maskPath ? await featureMask(image.maskPath, config.size, geometry.height, geometry.width) : null;
+      const mask = plain && dilateMask(plain, geometry.height, geometry.width, config.maskDilation ?? 0);
+      const weights = mask && config.distanceWeights ? distanceWeights(mask, geometry.height, geometry.width) : null;
+      samples.push({ tensors: trainFeatures[i]!.tensors, anomalous, gamma: anomalous && !image.maskPath ? 0 : 1, mask, weights });
     }
     const supervised = samples.some((s) => s.anomalous);
     const batch = Math.max(2, Math.min(config.batchSize, samples.length) & ~1);

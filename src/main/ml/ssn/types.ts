@@ -62,6 +62,10 @@ export interface TrainingConfig {
    * from the labels when training starts (presets.ts, defaultMapScoreWeight); a trained model always has a number.
    */
   mapScoreWeight: number | null;
+  /** Journal version: real defect masks grown by this many feature cells during training (absent = 0). */
+  maskDilation?: number;
+  /** Journal version: real defect cells weighted by their distance from the defect's edge (absent = false). */
+  distanceWeights?: boolean;
   /** Target mean per-position L2 norm of the pooled backbone features (the feature normalisation). */
   featureNorm: number;
   /** Validation metrics every N epochs (0: never). */
