@@ -222,9 +222,10 @@ describe.runIf(datasetsAvailable())('line monitor', () => {
     for (let i = 0; i < shifted.length; i++) await copyFile(path.join(shiftedDir, `shifted-${i}.png`), path.join(watched, `shifted-${i}.png`));
     await until('the shifted parts scored', () => events.files.length === fresh.length + shifted.length, 180_000);
     const raised = (await monitor.status()).drift!;
-    expect(raised).toMatchObject({ enoughData: true, warn: true, recentCount: 100 });
+    expect(raised).toMatchObject({ enoughData: true, warn: true });
     expect(raised.medianShift).toBeGreaterThan(0);
-    expect(raised.message).toMatch(/the line may have changed/);
+    // either rule may see it first: the passed parts' scores moved (KS), or far fewer parts pass at all
+    expect(raised.message).toMatch(/the line (may have|has) changed/);
     console.log(`drift after ${shifted.length} shifted parts: ${raised.message}`);
     await until('the warning announced', () => events.last?.drift?.warn === true, 10_000);
     await monitor.stop();
