@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { RecentProjects } from '../../src/main/app/recentProjects.js';
 import { Workbench } from '../../src/main/app/workbench.js';
 import { startBridge, type Bridge } from '../../src/main/bridge/server.js';
@@ -42,4 +42,15 @@ export async function startHarness(): Promise<Harness> {
       await workbench.close();
     },
   };
+}
+
+/** Pixels of a canvas that are not fully transparent or white: proof that something was drawn. */
+export function inkOf(canvas: Locator): Promise<number> {
+  return canvas.evaluate((c) => {
+    const el = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const data = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250)) ink++;
+    return ink;
+  });
 }

@@ -4,28 +4,18 @@
 // with a few dozen more parts (some under a lighting change) and saves a screenshot of the monitor screen there.
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shiftImage } from '../../src/bench/shift.js';
 import { deriveLineThresholds } from '../../src/main/deploy/thresholdsService.js';
 import { datasetsAvailable } from '../helpers/paths.js';
 import { lineImages, monitorProject } from '../monitor/fixture.js';
-import { startHarness, type Harness } from './harness.js';
+import { inkOf, startHarness, type Harness } from './harness.js';
 
 const SHOTS = process.env.DWB_SCREENSHOTS;
 
 let h: Harness;
 let page: Page;
-
-function inkOf(canvas: Locator): Promise<number> {
-  return canvas.evaluate((c) => {
-    const el = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-    const data = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
-    let ink = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250)) ink++;
-    return ink;
-  });
-}
 
 beforeAll(async () => {
   h = await startHarness();

@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../src/shared/domain.js';
 import { DATASETS, DWB, datasetsAvailable, PROJECT_ROOT } from '../helpers/paths.js';
-import { startHarness, type Harness } from './harness.js';
+import { inkOf, startHarness, type Harness } from './harness.js';
 
 const SHOTS = process.env.DWB_SCREENSHOTS;
 const SIZE = Number(process.env.DWB_E2E_SIZE ?? 64);
@@ -45,17 +45,6 @@ async function shot(name: string): Promise<void> {
   if (!SHOTS) return;
   await mkdir(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
-
-/** Pixels of a canvas that are not fully transparent or white: proof that something was drawn. */
-function inkOf(canvas: Locator): Promise<number> {
-  return canvas.evaluate((c) => {
-    const el = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-    const data = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
-    let ink = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250)) ink++;
-    return ink;
-  });
 }
 
 function lastSource(image: number): string | undefined {
