@@ -10,18 +10,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ort from 'onnxruntime-node';
-import { compileTraining } from '../main/ml/engine/compile.js';
+import { compileTraining, type TrainingArtifacts } from '../main/ml/engine/compile.js';
 import { Graph } from '../main/ml/engine/graph.js';
 import { toModelProto } from '../main/ml/engine/onnx/serialize.js';
 import { createSession } from '../main/ml/engine/runtime.js';
 import { convInputGradient, convWeightGradient } from '../main/ml/engine/vjp.js';
 import type { ModelDefinition } from '../main/ml/engine/model.js';
 import type { FloatArray } from '../main/ml/engine/dtype.js';
-import { convBn, fromChannelMajor, linear, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
-import { binaryCrossEntropyWithLogits, focalLossWithLogits } from '../main/ml/engine/nn/losses.js';
+import { fromChannelMajor, pointwise, pointwiseBn, toChannelMajor } from '../main/ml/engine/nn/layers.js';
+import { binaryCrossEntropyWithLogits } from '../main/ml/engine/nn/losses.js';
 import * as op from '../main/ml/engine/ops.js';
 import type { ExecutionProvider, ProviderAttempt } from '../main/ml/engine/runtime.js';
 import { Trainer } from '../main/ml/engine/trainer.js';
+import { featureGeometry, trainingModel, type ModelPlan } from '../main/ml/ssn/model.js';
+import { PRESETS } from '../main/ml/ssn/presets.js';
+import { compileRun } from '../main/ml/ssn/train.js';
+import type { Preset, TrainingConfig } from '../main/ml/ssn/types.js';
 import { seededRandom } from '../main/util/random.js';
 
 const run = promisify(execFile);
@@ -136,51 +140,23 @@ export function segmentationStepModel({ batch, channels, size, head }: StepModel
 }
 
 export interface SuperSimpleNetStepSize {
+  preset: Preset;
   /** Images per step; the step trains on twice as many (each image clean and with synthetic anomalies). */
   batch: number;
-  channels: number;
+  /** Image size: the heads' maps are its stride-4 (paper) or stride-8 (fast) grid. */
   size: number;
-  head: number;
-  clsChannels: number;
-  kernel: number;
 }
 
 /**
- * The trainable part of SuperSimpleNet as its training step runs it, on frozen backbone features: the batch
- * doubled, a 1×1 adaptor C→C, Gaussian noise (σ 0.015) on the adapted features under a synthetic-anomaly mask,
- * the segmentation head (1×1 C→head + batch norm + leaky ReLU + 1×1 head→1, no bias) and the classification head
- * (concat(features, seg map) → k×k conv (C+1)→clsChannels + batch norm + ReLU → global max and mean of it and of
- * the seg map → linear → 1), focal losses on the map and on the score.
+ * The plan of SuperSimpleNet's real training step (ssn/model.ts) for a preset at a batch and image size, on a
+ * ResNet-50-shaped backbone (512 + 1024 channels), with a random projection where the preset has one.
  */
-export function superSimpleNetStepModel({ batch, channels, size, head, clsChannels, kernel }: SuperSimpleNetStepSize): ModelDefinition {
-  const n2 = 2 * batch;
-  const positions = n2 * size * size;
-  return {
-    name: 'supersimplenet-step',
-    inputs: [{ name: 'features', shape: [batch, channels, size, size] }],
-    targets: [
-      { name: 'noise_mask', shape: [n2, 1, size, size] },
-      { name: 'mask', shape: [n2, 1, size, size] },
-      { name: 'label', shape: [n2, 1] },
-    ],
-    forward(m, { features, noise_mask, mask, label }) {
-      let adapted = pointwise(m, 'adaptor', toChannelMajor(op.concat([features!, features!], 0)), { out: channels, group: 'adaptor' });
-      if (m.mode === 'train') {
-        const noise = op.hashNoise([m.stepCounter()], [channels, positions], { distribution: 'normal', seed: 1 });
-        adapted = op.add(adapted, op.mul(op.mul(noise, 0.015), op.reshape(noise_mask!, [1, positions])));
-      }
-      const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', adapted, { out: head, group: 'head' }), 0.2);
-      const seg = op.reshape(pointwise(m, 'seg.out', hidden, { out: 1, bias: false, group: 'head' }), [n2, 1, size, size]);
-      const clsInput = op.concat([fromChannelMajor(adapted, n2, size, size), seg], 1);
-      const cls = op.relu(convBn(m, 'cls.conv', clsInput, { out: clsChannels, kernel, group: 'head' }));
-      const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(seg), op.globalAveragePool(seg)], 1);
-      const score = linear(m, 'cls.fc', op.reshape(pooled, [n2, 2 * clsChannels + 2]), 1, 'head');
-      if (m.mode === 'infer') return { outputs: { seg, score } };
-      const segLoss = focalLossWithLogits(seg, mask!, { gamma: 4 });
-      const clsLoss = focalLossWithLogits(score, label!, { gamma: 4 });
-      return { loss: op.add(segLoss, clsLoss), terms: { seg: segLoss, cls: clsLoss }, outputs: { seg, score } };
-    },
-  };
+export function superSimpleNetStepPlan({ preset, batch, size }: SuperSimpleNetStepSize): ModelPlan {
+  const config: TrainingConfig = { ...PRESETS[preset], backbonePath: 'bench', seed: 1, size: { height: size, width: size }, mapScoreWeight: 1 };
+  const geometry = featureGeometry(config, 512, 1024);
+  const random = seededRandom(3);
+  const projection = config.projectedChannels ? Float32Array.from({ length: geometry.channels * geometry.pooledChannels }, () => (random() * 2 - 1) / Math.sqrt(geometry.pooledChannels)) : null;
+  return { config, geometry, featureScale: 1, supervised: false, batch, projection };
 }
 
 export interface StepBenchResult {
@@ -203,8 +179,8 @@ export interface StepBenchOptions {
 }
 
 /** Times the train step of a model on one fixed batch (after two warm-up steps). */
-async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult> {
-  const artifacts = compileTraining(model, { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
+async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void, compiled?: TrainingArtifacts): Promise<StepBenchResult> {
+  const artifacts = compiled ?? compileTraining(model, { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
   const trainer = await Trainer.create(artifacts, { seed: 1, ...(options.providers ? { providers: options.providers } : {}) });
   log(`${label} on ${trainer.provider}: warming up…\n`);
   for (let i = 0; i < 2; i++) await trainer.trainStep(batch, 1e-4);
@@ -237,19 +213,20 @@ export async function benchTrainingStep(size: StepModelSize, options: StepBenchO
   return { ...size, ...(await benchStep(segmentationStepModel(size), batch, label, options, log)) };
 }
 
-/** The SuperSimpleNet training step (batch doubled, both heads, the k×k classification conv). */
+/** The SuperSimpleNet training step as training runs it (ssn/model.ts, compiled like ssn/train.ts does). */
 export async function benchSuperSimpleNetStep(size: SuperSimpleNetStepSize, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult & SuperSimpleNetStepSize> {
+  const plan = superSimpleNetStepPlan(size);
+  const model = trainingModel(plan);
   const random = seededRandom(2);
-  const n2 = 2 * size.batch;
-  const maps = n2 * size.size * size.size;
-  const batch = {
-    features: uniformValues(random, size.batch * size.channels * size.size * size.size),
-    noise_mask: binaryValues(random, maps, 0.3),
-    mask: binaryValues(random, maps, 0.05),
-    label: binaryValues(random, n2, 0.5),
-  };
-  const label = `SuperSimpleNet step ${size.batch} images (${n2} after doubling) ×${size.channels}×${size.size}×${size.size}, seg head ${size.head}, cls ${size.kernel}×${size.kernel} →${size.clsChannels}`;
-  return { ...size, ...(await benchStep(superSimpleNetStepModel(size), batch, label, options, log)) };
+  const batch: Record<string, FloatArray> = {};
+  for (const spec of [...model.inputs, ...(model.targets ?? [])]) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    // features signed, masks and labels 0/1, pixel weights a mean over every pixel
+    batch[spec.name] = spec.name.startsWith('w') ? new Float32Array(count).fill(1 / count) : spec.name === 'noiseMask' || spec.name === 'target' || spec.name === 'label' ? binaryValues(random, count, 0.3) : uniformValues(random, count);
+  }
+  const g = plan.geometry;
+  const label = `SuperSimpleNet step (${size.preset}) ${size.batch} images (${2 * size.batch} after doubling) ×${g.channels}×${g.height}×${g.width}, seg head ${plan.config.segHidden}, cls 5×5 →${plan.config.clsHidden}`;
+  return { ...size, ...(await benchStep(model, batch, label, options, log, compileRun(plan))) };
 }
 
 export interface ConvGradientSize {

@@ -7,6 +7,7 @@ import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Graph, topologicalOrder } from '../../src/main/ml/engine/graph.js';
 import { gradients } from '../../src/main/ml/engine/grad.js';
+import { fromChannelMajor, shiftedConv, toChannelMajor } from '../../src/main/ml/engine/nn/layers.js';
 import { toModelProto } from '../../src/main/ml/engine/onnx/serialize.js';
 import * as op from '../../src/main/ml/engine/ops.js';
 import { convInputGradient, convWeightGradient } from '../../src/main/ml/engine/vjp.js';
@@ -58,6 +59,48 @@ describe('weight gradient of a k×k convolution', () => {
         const scale = Math.max(...b.map(Math.abs));
         a.forEach((v, i) => expect(Math.abs(v - b[i]!) / scale, `${mine} ${i}`).toBeLessThan(1e-5));
       }
+    }
+  });
+});
+
+describe('shiftedConv (a k×k convolution in channel-major layout as one matrix product)', () => {
+  it('gives conv2d\'s output and both gradients (float32, ONNX Runtime), with no Conv and no full-size Pad per tap in its backward pass', async () => {
+    const g = new Graph();
+    const [n, c, o, h, w, k] = [3, 6, 4, 7, 9, 5];
+    const x = g.input('x', [n, c, h, w], 'float32');
+    const wt = g.input('w', [o, c, k, k], 'float32');
+    const r = g.input('r', [n, o, h, w], 'float32');
+    const reference = op.conv2d(x, wt, undefined, 2);
+    const shifted = fromChannelMajor(shiftedConv(toChannelMajor(x), wt, n, h, w), n, h, w);
+    const [refGrads, shiftedGrads] = [reference, shifted].map((y) => gradients(op.reduceSum(op.mul(y, r)), [x, wt]));
+    const backward = topologicalOrder([shiftedGrads!.get(x)!, shiftedGrads!.get(wt)!]);
+    expect(backward.filter((t) => t.op === 'Conv' || t.op === 'ConvTranspose').map(String)).toEqual([]);
+    // the k² tap slices of the [k², o·n, h+4, w+4] products get one Concat, not k² padded copies of it
+    expect(backward.filter((t) => t.op === 'Pad' && t.shape[0] === k * k).length).toBeLessThanOrEqual(1);
+    const bytes = toModelProto({
+      name: 'shifted',
+      outputs: [
+        { name: 'y_ref', tensor: reference },
+        { name: 'y', tensor: shifted },
+        { name: 'dx_ref', tensor: refGrads!.get(x)! },
+        { name: 'dx', tensor: shiftedGrads!.get(x)! },
+        { name: 'dw_ref', tensor: refGrads!.get(wt)! },
+        { name: 'dw', tensor: shiftedGrads!.get(wt)! },
+      ],
+    });
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+    const random = seededRandom(11);
+    const values = (count: number) => Float32Array.from({ length: count }, () => random() * 2 - 1);
+    const out = await session.run({
+      x: new ort.Tensor('float32', values(n * c * h * w), [n, c, h, w]),
+      w: new ort.Tensor('float32', values(o * c * k * k), [o, c, k, k]),
+      r: new ort.Tensor('float32', values(n * o * h * w), [n, o, h, w]),
+    });
+    for (const name of ['y', 'dx', 'dw'] as const) {
+      const [a, b] = [out[name]!.data as Float32Array, out[`${name}_ref`]!.data as Float32Array];
+      expect(a.length).toBe(b.length);
+      const scale = Math.max(...b.map(Math.abs));
+      a.forEach((v, i) => expect(Math.abs(v - b[i]!) / scale, `${name} ${i}`).toBeLessThan(1e-5));
     }
   });
 });

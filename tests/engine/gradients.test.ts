@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/main/ml/engine/graph.js';
 import { gradCheck, type GradCheckInput } from '../../src/main/ml/engine/gradcheck.js';
 import { batchNormTrain } from '../../src/main/ml/engine/nn/batchNorm.js';
+import { shiftedConv } from '../../src/main/ml/engine/nn/layers.js';
 import { binaryCrossEntropyWithLogits, focalLossWithLogits } from '../../src/main/ml/engine/nn/losses.js';
 import * as op from '../../src/main/ml/engine/ops.js';
 import { PRIMITIVES } from '../../src/main/ml/engine/ops.js';
@@ -134,6 +135,27 @@ describe('gradients of composites', () => {
   it('batch norm in training mode (batch statistics), with broadcasting of gamma and beta', async () => {
     const result = await gradCheck((x, gamma, beta) => batchNormTrain(x!, gamma!, beta!, 1e-5).y, [s([3, 2, 3, 3]), s([2]), s([2])]);
     worst.push({ name: 'batch norm (train mode)', error: result.maxRelativeError });
+    expect(result.maxRelativeError).toBeLessThan(TOLERANCE);
+  });
+
+  it('slices that cut an axis into parts (one Concat of their gradients), with a gap, another axis and an overlap', async () => {
+    const result = await gradCheck(
+      (x) => {
+        const parts = [op.slice(x!, 1, 0, 2), op.slice(x!, 1, 3, 5), op.slice(x!, 1, 5, 6)]; // index 2 of axis 1 unread
+        const across = op.slice(x!, 2, 1, 3);
+        const overlapping = [op.slice(x!, 0, 0, 2), op.slice(x!, 0, 1, 3)];
+        const terms = [op.mul(parts[0]!, parts[0]!), op.exp(parts[1]!), op.mul(parts[2]!, 3), op.mul(across, across), ...overlapping.map((t) => op.mul(t, t))];
+        return terms.map((t) => op.reduceSum(t)).reduce((a, b) => op.add(a, b));
+      },
+      [s([3, 6, 4])],
+    );
+    worst.push({ name: 'slices cutting an axis', error: result.maxRelativeError });
+    expect(result.maxRelativeError).toBeLessThan(TOLERANCE);
+  });
+
+  it('a k×k convolution as shifted matrix products (shiftedConv)', async () => {
+    const result = await gradCheck((x, w) => shiftedConv(x!, w!, 2, 3, 4), [s([3, 24]), s([2, 3, 3, 3])]);
+    worst.push({ name: 'shiftedConv', error: result.maxRelativeError });
     expect(result.maxRelativeError).toBeLessThan(TOLERANCE);
   });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { benchDeploy } from '../../bench/deployBench.js';
-import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult } from '../../bench/engineBench.js';
+import { benchConvWeightGradient, benchSuperSimpleNetStep, benchTrainingStep, fmaPeakProbe, measureFmaPeak, type FmaPeak, type StepBenchResult, type SuperSimpleNetStepSize } from '../../bench/engineBench.js';
 import { benchGrid } from '../../bench/gridBench.js';
 import { benchRetrain } from '../../bench/retrainBench.js';
 import { benchReviewStudy, REVIEW_STUDY_ARMS, reviewStudyTable, type ReviewStudyArm } from '../../bench/reviewStudyBench.js';
@@ -20,10 +20,14 @@ type Section = (typeof SECTIONS)[number];
 /** The size the feasibility study measured (~19 GFLOP a step). */
 const FEASIBILITY = { batch: 16, channels: 384, size: 32, head: 256 };
 /**
- * SuperSimpleNet's real step at full width on stride-8 maps of a 256² image (32×32), with few images so that it
- * takes seconds on 2 cores: the cost per image is what matters, and it scales linearly with the batch.
+ * SuperSimpleNet's training step as training runs it: the paper preset at full width on a 128² image (stride-4
+ * maps of 32×32) with few images, so that it takes seconds on 2 cores (its cost scales linearly with the batch),
+ * and the fast preset (the CPU default) at its real batch on 256² images.
  */
-const SUPERSIMPLENET = { batch: 4, channels: 1536, size: 32, head: 1024, clsChannels: 128, kernel: 5 };
+const SUPERSIMPLENET = [
+  { preset: 'paper', batch: 4, size: 128 },
+  { preset: 'fast', batch: 32, size: 256 },
+] as const;
 /** The classification head's 5×5 conv at a real batch: its weight gradient was the step's bottleneck. */
 const CLS_CONV = { batch: 32, inChannels: 1537, outChannels: 128, size: 32, kernel: 5 };
 const FORMULATIONS = ['gemm', 'conv'] as const;
@@ -266,7 +270,8 @@ async function engineSection(values: Record<string, string | boolean | undefined
   const withProviders = (steps: number) => ({ steps, peak: probe, ...(providers ? { providers } : {}) });
   const peaks = [await measureFmaPeak(ctx.err, isa)];
   const feasibility = await benchTrainingStep(FEASIBILITY, withProviders(10), ctx.err);
-  const superSimpleNet = await benchSuperSimpleNetStep(SUPERSIMPLENET, withProviders(3), ctx.err);
+  const superSimpleNet: (StepBenchResult & SuperSimpleNetStepSize)[] = [];
+  for (const size of SUPERSIMPLENET) superSimpleNet.push(await benchSuperSimpleNetStep(size, withProviders(3), ctx.err));
   const clsConv = await benchConvWeightGradient(CLS_CONV, { runs: 2, formulations: formulations as (typeof FORMULATIONS)[number][], peak: probe }, ctx.err);
   peaks.push(await measureFmaPeak(ctx.err, isa));
   const measured = peaks.filter((p): p is FmaPeak => 'gflops' in p);
@@ -280,7 +285,7 @@ async function engineSection(values: Record<string, string | boolean | undefined
     const line = (label: string, r: StepBenchResult) =>
       ctx.out(`  ${label} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ${r.stepMs.toFixed(1)} ms median (best ${r.bestStepMs.toFixed(1)}), ${r.gflops.toFixed(1)} GFLOP/s${percent(r.ratio)}\n`);
     line(`train step ${FEASIBILITY.batch}×${FEASIBILITY.channels}×${FEASIBILITY.size}×${FEASIBILITY.size}, head ${FEASIBILITY.head}`, feasibility);
-    line(`SuperSimpleNet step, ${SUPERSIMPLENET.batch} images doubled to ${2 * SUPERSIMPLENET.batch}, ${SUPERSIMPLENET.channels}×${SUPERSIMPLENET.size}×${SUPERSIMPLENET.size}, both heads`, superSimpleNet);
+    for (const r of superSimpleNet) line(`SuperSimpleNet step, ${r.preset} preset, ${r.batch} images of ${r.size}² doubled to ${2 * r.batch}, both heads`, r);
     ctx.out(`  cls conv ${CLS_CONV.kernel}×${CLS_CONV.kernel} ${CLS_CONV.inChannels}→${CLS_CONV.outChannels}, batch ${CLS_CONV.batch} at ${CLS_CONV.size}×${CLS_CONV.size}: forward ${clsConv.forwardGflops.toFixed(1)} GFLOP/s${percent(clsConv.ratios.forward)}`);
     for (const [f, g] of Object.entries(clsConv.weightGradientGflops)) ctx.out(`; weight gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(clsConv.ratios.weightGradient[f])}`);
     for (const [f, g] of Object.entries(clsConv.inputGradientGflops)) ctx.out(`; input gradient (${f}) ${g.toFixed(1)} GFLOP/s${percent(clsConv.ratios.inputGradient[f])}`);
@@ -298,7 +303,7 @@ async function engineSection(values: Record<string, string | boolean | undefined
     provider: feasibility.provider,
     attempts: feasibility.attempts,
     size: FEASIBILITY,
-    superSimpleNet: { stepMs: superSimpleNet.stepMs, bestStepMs: superSimpleNet.bestStepMs, gflops: superSimpleNet.gflops, ratio: ratio(superSimpleNet), gflopPerStep: superSimpleNet.gflopPerStep, provider: superSimpleNet.provider, size: SUPERSIMPLENET },
+    superSimpleNet: superSimpleNet.map((r) => ({ stepMs: r.stepMs, bestStepMs: r.bestStepMs, gflops: r.gflops, ratio: ratio(r), gflopPerStep: r.gflopPerStep, provider: r.provider, size: { preset: r.preset, batch: r.batch, size: r.size } })),
     clsConvWeightGradient: {
       size: CLS_CONV,
       gflopPerPass: clsConv.gflop,

@@ -40,13 +40,30 @@ export function gradients(loss: Tensor, targets: readonly Tensor[], seed?: Tenso
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, seed ?? op.reshape(op.scalar(loss, 1), loss.shape));
+  // gradients of slices, kept unpadded until every consumer of the sliced tensor has been visited
+  const slices = new Map<Tensor, SlicePiece[]>();
+  const gradientOf = (t: Tensor): Tensor | undefined => {
+    const pieces = slices.get(t);
+    if (!pieces) return grads.get(t);
+    slices.delete(t);
+    const previous = grads.get(t);
+    const merged = mergeSliceGradients(t, pieces);
+    grads.set(t, previous ? op.add(previous, merged) : merged);
+    return grads.get(t);
+  };
 
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k]!;
-    const g = grads.get(node);
+    const g = gradientOf(node);
     if (!g || node.isLeaf || !needs.has(node)) continue;
     const wanted = node.inputs.map((i) => needs.has(i));
     if (!wanted.some(Boolean)) continue;
+    if (node.op === 'Slice' && (node.attrs.axes as number[]).length === 1) {
+      const input = node.inputs[0]!;
+      const piece = { axis: (node.attrs.axes as number[])[0]!, start: (node.attrs.starts as number[])[0]!, end: (node.attrs.ends as number[])[0]!, g: fitTo(g, node.shape) };
+      slices.set(input, [...(slices.get(input) ?? []), piece]);
+      continue;
+    }
     const rule = VJP[node.op];
     if (!rule || !PRIMITIVES[node.op]?.differentiable) {
       throw new GradientError(`gradients: ${node.op} has no gradient, but ${node} lies between the loss and a trained tensor; cut the path with stopGradient if it is meant to be frozen`);
@@ -62,5 +79,43 @@ export function gradients(loss: Tensor, targets: readonly Tensor[], seed?: Tenso
       grads.set(input, previous ? op.add(previous, shaped) : shaped);
     });
   }
-  return new Map(targets.map((t) => [t, fitTo(grads.get(t) ?? op.scalar(t, 0), t.shape)]));
+  return new Map(targets.map((t) => [t, fitTo(gradientOf(t) ?? op.scalar(t, 0), t.shape)]));
+}
+
+interface SlicePiece {
+  axis: number;
+  start: number;
+  end: number;
+  g: Tensor;
+}
+
+/**
+ * The gradient of a tensor read through slices. Slices that tile an axis without overlapping (a tensor cut into
+ * parts, such as the taps of a convolution written as one matrix product) get one Concat of their gradients, with
+ * zeros for the parts nobody read; summing one zero-padded copy of the whole tensor per slice would cost as many
+ * full-size writes as there are slices. Overlapping slices are padded and summed.
+ */
+function mergeSliceGradients(x: Tensor, pieces: readonly SlicePiece[]): Tensor {
+  const byAxis = new Map<number, SlicePiece[]>();
+  for (const p of pieces) byAxis.set(p.axis, [...(byAxis.get(p.axis) ?? []), p]);
+  const sums: Tensor[] = [];
+  for (const [axis, group] of byAxis) {
+    const sorted = [...group].sort((a, b) => a.start - b.start);
+    const overlaps = sorted.some((p, i) => i > 0 && p.start < sorted[i - 1]!.end);
+    if (overlaps) {
+      for (const p of sorted) sums.push(VJP.Slice!(p.g, p.g, [x], { axes: [axis], starts: [p.start], ends: [p.end] })[0]!);
+      continue;
+    }
+    const parts: Tensor[] = [];
+    const zeros = (length: number) => op.expand(op.scalar(x, 0), x.shape.map((d, i) => (i === axis ? length : d)));
+    let cursor = 0;
+    for (const p of sorted) {
+      if (p.start > cursor) parts.push(zeros(p.start - cursor));
+      parts.push(p.g);
+      cursor = p.end;
+    }
+    if (cursor < x.shape[axis]!) parts.push(zeros(x.shape[axis]! - cursor));
+    sums.push(parts.length === 1 ? parts[0]! : op.concat(parts, axis));
+  }
+  return sums.reduce((a, b) => op.add(a, b));
 }

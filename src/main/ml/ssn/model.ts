@@ -5,7 +5,7 @@
 import type { Tensor } from '../engine/graph.js';
 import type { ModelBuilder, ModelDefinition } from '../engine/model.js';
 import { batchNorm, foldBatchNormIntoConv } from '../engine/nn/batchNorm.js';
-import { fromChannelMajor, toChannelMajor } from '../engine/nn/layers.js';
+import { fromChannelMajor, shiftedConv, toChannelMajor } from '../engine/nn/layers.js';
 import { softplus } from '../engine/nn/losses.js';
 import * as op from '../engine/ops.js';
 import type { TrainingConfig } from './types.js';
@@ -89,9 +89,19 @@ function convBn(m: ModelBuilder, name: string, x: Tensor, out: number, k: number
     const folded = foldBatchNormIntoConv(m, `${name}.conv`, `${name}.bn`, out, 1e-5);
     return op.conv2d(x, m.constant(folded.weight, [out, c, k, k]), m.constant(folded.bias, [out]), pad);
   }
-  const w = m.param(`${name}.conv.weight`, [out, c, k, k], xavier(c * k * k, out * k * k), group);
-  return batchNorm(m, `${name}.bn`, op.conv2d(x, w, undefined, pad), { group });
+  return batchNorm(m, `${name}.bn`, op.conv2d(x, convWeight(m, name, c, out, k, group), undefined, pad), { group });
 }
+
+const convWeight = (m: ModelBuilder, name: string, c: number, out: number, k: number, group: string) =>
+  m.param(`${name}.conv.weight`, [out, c, k, k], xavier(c * k * k, out * k * k), group);
+
+/** convBn's training form on channel-major x [C, N·h·w] (same parameters): one matrix product for all taps. */
+function shiftedConvBn(m: ModelBuilder, name: string, x: Tensor, out: number, k: number, group: string, grid: { n: number; h: number; w: number }): Tensor {
+  const conv = shiftedConv(x, convWeight(m, name, x.shape[0]!, out, k, group), grid.n, grid.h, grid.w);
+  return batchNorm(m, `${name}.bn`, conv, { group });
+}
+
+const CLS_KERNEL = 5;
 
 export interface HeadOutputs {
   /** Segmentation logits [N, 1, h, w]. */
@@ -101,19 +111,31 @@ export interface HeadOutputs {
 }
 
 /**
- * Adaptor and heads on normalized features [N, C, h, w]. `noise` ([C, N·h·w], channel-major, already masked and
- * scaled) is added to the adapted features: the synthetic anomalies.
+ * Adaptor and heads on normalized features [N, C, h, w]. `copies` > 1 repeats every image that many times after
+ * the adaptor (the training step's duplicated batch: the adaptor's output is the same for each copy, so it is
+ * computed once). `noise` ([C, copies·N·h·w], channel-major, already masked and scaled) is added to the adapted
+ * features: the synthetic anomalies.
  */
-export function heads(m: ModelBuilder, features: Tensor, options: HeadOptions, noise?: Tensor): HeadOutputs {
+export function heads(m: ModelBuilder, features: Tensor, options: HeadOptions, noise?: Tensor, copies = 1): HeadOutputs {
   const { config } = options;
-  const [n, c, h, w] = features.shape as [number, number, number, number];
-  let x = pointwise(m, 'adaptor', toChannelMajor(features), c, 'adaptor', true);
+  const [images, c, h, w] = features.shape as [number, number, number, number];
+  const n = images * copies;
+  const adapted = pointwise(m, 'adaptor', toChannelMajor(features), c, 'adaptor', true);
+  let x = copies > 1 ? op.concat(Array.from({ length: copies }, () => adapted), 1) : adapted;
   if (noise) x = op.add(x, noise);
   const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', x, config.segHidden, 'heads'), 0.2);
-  const map = fromChannelMajor(pointwise(m, 'seg.out', hidden, 1, 'heads', false), n, h, w);
-  const mapIn = options.supervised ? map : op.stopGradient(map);
-  const joined = op.concat([fromChannelMajor(x, n, h, w), mapIn], 1);
-  const cls = op.relu(convBn(m, 'cls.conv', joined, config.clsHidden, 5, 'heads'));
+  const mapRows = pointwise(m, 'seg.out', hidden, 1, 'heads', false); // [1, N·h·w]
+  const mapInRows = options.supervised ? mapRows : op.stopGradient(mapRows);
+  const map = fromChannelMajor(mapRows, n, h, w);
+  const mapIn = fromChannelMajor(mapInRows, n, h, w);
+  // the fast preset's narrow classification conv (5×5 → 8) trains as one matrix product of all taps; a wide one
+  // (the paper's → 128) would make those products larger than its input, and trains as a convolution
+  const shifted = m.mode !== 'infer' && CLS_KERNEL * CLS_KERNEL * config.clsHidden <= c + 1;
+  const cls = op.relu(
+    shifted
+      ? fromChannelMajor(shiftedConvBn(m, 'cls.conv', op.concat([x, mapInRows], 0), config.clsHidden, CLS_KERNEL, 'heads', { n, h, w }), n, h, w)
+      : convBn(m, 'cls.conv', op.concat([fromChannelMajor(x, n, h, w), mapIn], 1), config.clsHidden, CLS_KERNEL, 'heads'),
+  );
   const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(mapIn), op.globalAveragePool(mapIn)], 1);
   const width = 2 * config.clsHidden + 2;
   const flat = op.reshape(pooled, [n, width]);
@@ -189,13 +211,12 @@ export function trainingModel(plan: ModelPlan): ModelDefinition {
     ],
     forward(m, inputs) {
       const x = normalizedFromCache(m, plan, inputs);
-      const doubled = op.concat([x, x], 0);
       // the synthetic anomalies: N(0, σ²) per channel where the mask says, drawn in the graph from (seed, step)
       const noise =
         m.mode === 'train'
           ? op.mul(op.hashNoise([m.stepCounter()], [g.channels, n2 * g.height * g.width], { distribution: 'normal', seed: plan.config.seed }), op.mul(inputs.noiseMask!, plan.config.noiseStd))
           : undefined;
-      const out = heads(m, doubled, plan, noise);
+      const out = heads(m, x, plan, noise, 2);
       const { loss, terms } = ssnLoss(out, inputs as never);
       return { loss, terms, outputs: { map: out.map, logit: out.logit } };
     },

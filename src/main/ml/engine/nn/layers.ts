@@ -93,3 +93,30 @@ export function fromChannelMajor(x: Tensor, n: number, h: number, w: number): Te
   const c = x.shape[0]!;
   return c === 1 ? op.reshape(x, [n, 1, h, w]) : op.transpose(op.reshape(x, [c, n, h, w]), [1, 0, 2, 3]);
 }
+
+/**
+ * A "same" k×k convolution (stride 1, odd k, no bias) in channel-major layout: x [C, N·H·W] → [out, N·H·W], with
+ * the weight as conv2d takes it ([out, C, k, k]). All k² taps are one matrix product ([k²·out, C]·x, rows ordered
+ * (ky, kx, out)), whose k² small results are shifted into place and summed. With few output channels (a
+ * classification head's 5×5 → 8) ONNX Runtime's Conv and the k×k gradient formulations read the big input once per
+ * tap row and run memory-bound; here forward, weight and input gradient are each one product at matrix-product
+ * speed (the gradient of the tap slices is one Concat, see grad.ts). Same values as conv2d up to summation order.
+ */
+export function shiftedConv(x: Tensor, weight: Tensor, n: number, h: number, w: number): Tensor {
+  const [out, c, k, kw] = weight.shape as [number, number, number, number];
+  if (k !== kw || k % 2 !== 1) throw new Error(`shiftedConv: the kernel must be square with an odd size, got ${k}×${kw}`);
+  if (x.shape[0] !== c || x.shape[1] !== n * h * w) throw new Error(`shiftedConv: x must be [${c}, ${n * h * w}] (channel-major), got [${x.shape.join(', ')}]`);
+  const p = (k - 1) / 2;
+  const taps = op.reshape(op.transpose(weight, [2, 3, 0, 1]), [k * k, out * c]);
+  const perTap = op.reshape(op.gemm(op.reshape(taps, [k * k * out, c]), x), [k * k, out * n, h, w]);
+  const padded = p ? op.pad(perTap, [0, 0, p, p, 0, 0, p, p]) : perTap;
+  let sum: Tensor | undefined;
+  for (let ky = 0; ky < k; ky++) {
+    for (let kx = 0; kx < k; kx++) {
+      const t = ky * k + kx;
+      const piece = op.slice(op.slice(op.slice(padded, 0, t, t + 1), 2, ky, ky + h), 3, kx, kx + w);
+      sum = sum ? op.add(sum, piece) : piece;
+    }
+  }
+  return op.reshape(sum!, [out, n * h * w]);
+}
