@@ -10,6 +10,7 @@ import { benchStudio } from '../../bench/studioBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
 import { benchTrainingUi } from '../../bench/trainingUiBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
+import { PRESETS } from '../../main/ml/ssn/presets.js';
 import { REVIEW_ORDERS, type ReviewOrder } from '../../shared/review.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -22,11 +23,11 @@ const FEASIBILITY = { batch: 16, channels: 384, size: 32, head: 256 };
 /**
  * SuperSimpleNet's training step as training runs it: the paper preset at full width on a 128² image (stride-4
  * maps of 32×32) with few images, so that it takes seconds on 2 cores (its cost scales linearly with the batch),
- * and the fast preset (the CPU default) at its real batch on 256² images.
+ * and the fast preset (the CPU default) at its own batch on 256² images.
  */
 const SUPERSIMPLENET = [
   { preset: 'paper', batch: 4, size: 128 },
-  { preset: 'fast', batch: 32, size: 256 },
+  { preset: 'fast', batch: PRESETS.fast.batchSize, size: 256 },
 ] as const;
 /** The classification head's 5×5 conv at a real batch: its weight gradient was the step's bottleneck. */
 const CLS_CONV = { batch: 32, inChannels: 1537, outChannels: 128, size: 32, kernel: 5 };
