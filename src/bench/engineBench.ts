@@ -24,6 +24,7 @@ import type { ExecutionProvider, ProviderAttempt } from '../main/ml/engine/runti
 import { Trainer } from '../main/ml/engine/trainer.js';
 import { featureGeometry, trainingModel, type ModelPlan } from '../main/ml/ssn/model.js';
 import { PRESETS } from '../main/ml/ssn/presets.js';
+import { orthogonalProjection } from '../main/ml/ssn/projection.js';
 import { compileRun } from '../main/ml/ssn/train.js';
 import type { Preset, TrainingConfig } from '../main/ml/ssn/types.js';
 import { seededRandom } from '../main/util/random.js';
@@ -149,13 +150,12 @@ export interface SuperSimpleNetStepSize {
 
 /**
  * The plan of SuperSimpleNet's real training step (ssn/model.ts) for a preset at a batch and image size, on a
- * ResNet-50-shaped backbone (512 + 1024 channels), with a random projection where the preset has one.
+ * ResNet-50-shaped backbone (512 + 1024 channels), with the preset's projection where it has one.
  */
 export function superSimpleNetStepPlan({ preset, batch, size }: SuperSimpleNetStepSize): ModelPlan {
   const config: TrainingConfig = { ...PRESETS[preset], backbonePath: 'bench', seed: 1, size: { height: size, width: size }, mapScoreWeight: 1 };
   const geometry = featureGeometry(config, 512, 1024);
-  const random = seededRandom(3);
-  const projection = config.projectedChannels ? Float32Array.from({ length: geometry.channels * geometry.pooledChannels }, () => (random() * 2 - 1) / Math.sqrt(geometry.pooledChannels)) : null;
+  const projection = config.projectedChannels ? orthogonalProjection(geometry.pooledChannels, geometry.channels) : null;
   return { config, geometry, featureScale: 1, supervised: false, batch, projection };
 }
 
@@ -179,8 +179,7 @@ export interface StepBenchOptions {
 }
 
 /** Times the train step of a model on one fixed batch (after two warm-up steps). */
-async function benchStep(model: ModelDefinition, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void, compiled?: TrainingArtifacts): Promise<StepBenchResult> {
-  const artifacts = compiled ?? compileTraining(model, { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
+async function benchStep(artifacts: TrainingArtifacts, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult> {
   const trainer = await Trainer.create(artifacts, { seed: 1, ...(options.providers ? { providers: options.providers } : {}) });
   log(`${label} on ${trainer.provider}: warming up…\n`);
   for (let i = 0; i < 2; i++) await trainer.trainStep(batch, 1e-4);
@@ -210,7 +209,8 @@ export async function benchTrainingStep(size: StepModelSize, options: StepBenchO
     mask: binaryValues(random, size.batch * size.size * size.size, 0.05),
   };
   const label = `segmentation step ${size.batch}×${size.channels}×${size.size}×${size.size}, head ${size.head}`;
-  return { ...size, ...(await benchStep(segmentationStepModel(size), batch, label, options, log)) };
+  const artifacts = compileTraining(segmentationStepModel(size), { kind: 'adamw', weightDecay: { adaptor: 1e-5, head: 1e-5 } });
+  return { ...size, ...(await benchStep(artifacts, batch, label, options, log)) };
 }
 
 /** The SuperSimpleNet training step as training runs it (ssn/model.ts, compiled like ssn/train.ts does). */
@@ -226,7 +226,7 @@ export async function benchSuperSimpleNetStep(size: SuperSimpleNetStepSize, opti
   }
   const g = plan.geometry;
   const label = `SuperSimpleNet step (${size.preset}) ${size.batch} images (${2 * size.batch} after doubling) ×${g.channels}×${g.height}×${g.width}, seg head ${plan.config.segHidden}, cls 5×5 →${plan.config.clsHidden}`;
-  return { ...size, ...(await benchStep(model, batch, label, options, log, compileRun(plan))) };
+  return { ...size, ...(await benchStep(compileRun(plan), batch, label, options, log)) };
 }
 
 export interface ConvGradientSize {

@@ -107,8 +107,8 @@ export function shiftedConv(x: Tensor, weight: Tensor, n: number, h: number, w: 
   if (k !== kw || k % 2 !== 1) throw new Error(`shiftedConv: the kernel must be square with an odd size, got ${k}×${kw}`);
   if (x.shape[0] !== c || x.shape[1] !== n * h * w) throw new Error(`shiftedConv: x must be [${c}, ${n * h * w}] (channel-major), got [${x.shape.join(', ')}]`);
   const p = (k - 1) / 2;
-  const taps = op.reshape(op.transpose(weight, [2, 3, 0, 1]), [k * k, out * c]);
-  const perTap = op.reshape(op.gemm(op.reshape(taps, [k * k * out, c]), x), [k * k, out * n, h, w]);
+  const taps = op.reshape(op.transpose(weight, [2, 3, 0, 1]), [k * k * out, c]);
+  const perTap = op.reshape(op.gemm(taps, x), [k * k, out * n, h, w]);
   const padded = p ? op.pad(perTap, [0, 0, p, p, 0, 0, p, p]) : perTap;
   let sum: Tensor | undefined;
   for (let ky = 0; ky < k; ky++) {
