@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { maskAtSize } from '../main/images/anomalyMap.js';
 import { imageMetrics, PixelMetricsAccumulator } from '../main/metrics/index.js';
+import { probeBackbone } from '../main/ml/jobs/ssn.js';
 import { resolveConfig } from '../main/ml/ssn/presets.js';
 import { PREDICT_BATCH, Predictor } from '../main/ml/ssn/predictor.js';
 import { trainDefectModel } from '../main/ml/ssn/train.js';
@@ -104,9 +105,10 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
     const replay = shuffled(originalTrain, seed + 12).slice(0, options.replay ?? 10);
     const retrainData = { train: [...newImages, ...replay], validation: [] };
     // only normal images train every model here: the preset's defaults for that case (the image score from the map)
+    const { pooledChannels } = await probeBackbone(options.backbone, ['cpu']);
     const base = resolveConfig(
       { backbonePath: options.backbone, preset: 'fast', seed, ...(options.epochs ? { epochs: options.epochs } : {}) },
-      { provider: 'cpu', trainImages: { normal: originalTrain.length, anomalous: 0 } },
+      { provider: 'cpu', trainImages: { normal: originalTrain.length, anomalous: 0 }, pooledChannels },
     );
     // the retraining set is small: the preset gives it the epochs the app would (its minimum number of steps)
     const scratchEpochs =

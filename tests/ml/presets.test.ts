@@ -10,19 +10,30 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' }).preset).toBe('fast');
     const paper = resolveConfig({ backbonePath }, { provider: 'cuda' });
     expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0 });
-    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ featureStride: 8, projectedChannels: 256, segHidden: 256, clsHidden: 8 });
+    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 16, featureStride: 8, projectedChannels: 512, segHidden: 256, clsHidden: 8 });
   });
 
-  it('give the fast preset 30 epochs within 100..240 steps, and the score weight from the labels', () => {
+  it('give the fast preset 30 epochs within 100..300 steps of 16 images, and the score weight from the labels', () => {
     const bottle = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
-    expect(bottle.epochs).toBe(50); // 2 steps an epoch
+    expect(bottle.epochs).toBe(33); // 3 steps an epoch, 99 steps
     expect(bottle.mapScoreWeight).toBe(1);
     const tile = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 0 } });
-    expect(tile.epochs).toBe(27); // 9 steps an epoch, 243 steps
+    expect(tile.epochs).toBe(17); // 18 steps an epoch, 306 steps
     const big = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 2000, anomalous: 60 } });
-    expect(big.epochs).toBe(2); // 125 balanced steps an epoch (16 normal images each), 240 steps at most (rounded to whole epochs)
+    expect(big.epochs).toBe(1); // 250 balanced steps an epoch (8 normal images each), 300 steps at most (rounded to whole epochs)
     expect(big.mapScoreWeight).toBe(0.5);
     expect(resolveConfig({ backbonePath, epochs: 7 }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } }).epochs).toBe(7);
+  });
+
+  it("fit the fast preset's projection to the backbone: a third of its pooled channels, at most 512", () => {
+    const channels = (pooledChannels: number, partial = {}) => resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', pooledChannels }).projectedChannels;
+    expect(channels(1536)).toBe(512); // ResNet-50 and DenseNet-121: 512 + 1024
+    expect(channels(768)).toBe(256); // MobileNet v1: 256 + 512
+    expect(channels(3072)).toBe(512);
+    expect(channels(200)).toBe(64);
+    expect(channels(40)).toBe(32);
+    expect(channels(1536, { projectedChannels: 128 })).toBe(128); // asked for: kept
+    expect(resolveConfig({ backbonePath }, { provider: 'cuda', pooledChannels: 768 }).projectedChannels).toBeNull(); // paper: no projection
   });
 
   it('refuse sizes, epochs and batches that cannot work, saying what to use', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compileInference } from '../../src/main/ml/engine/compile.js';
 import type { ModelDefinition } from '../../src/main/ml/engine/model.js';
 import { createSession } from '../../src/main/ml/engine/runtime.js';
-import { makeBatch, Sampler, streamRandom, type TrainSample } from '../../src/main/ml/ssn/batch.js';
+import { makeBatch, perlinThreshold, Sampler, streamRandom, type TrainSample } from '../../src/main/ml/ssn/batch.js';
 import { FOCAL_GAMMA, ssnLoss } from '../../src/main/ml/ssn/model.js';
 import type { FeatureGeometry } from '../../src/main/ml/ssn/model.js';
 import { dilateMask, distanceWeights } from '../../src/main/ml/ssn/masks.js';
@@ -52,7 +52,7 @@ describe('step batches', () => {
       { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: false, mask: null },
     ];
     // threshold -2: the synthetic mask covers everything, so the noise must fill exactly the non-defect pixels
-    const batch = makeBatch(samples, [0, 1], 0, config, geometry, true);
+    const batch = makeBatch(samples, [0, 1], 0, config, geometry, perlinThreshold(config, samples));
     const copies = 4;
     for (let k = 0; k < copies; k++) {
       for (let q = 0; q < 4; q++) {
@@ -63,7 +63,18 @@ describe('step batches', () => {
     }
     expect(Array.from(batch.target!)).toEqual(Array(16).fill(1));
     expect(Array.from(batch.label!)).toEqual([1, 1, 1, 1]);
-    expect(makeBatch(samples, [0, 1], 7, config, geometry, true)).toEqual(makeBatch(samples, [0, 1], 7, config, geometry, true));
+    expect(makeBatch(samples, [0, 1], 7, config, geometry, perlinThreshold(config, samples))).toEqual(makeBatch(samples, [0, 1], 7, config, geometry, perlinThreshold(config, samples)));
+  });
+
+  it('draw the smaller synthetic masks only when real masks train the map, not for weak labels alone', () => {
+    const config = resolveConfig({ backbonePath: 'x' }, { provider: 'cpu' });
+    const sample = (anomalous: boolean, mask: Uint8Array | null): TrainSample => ({ tensors: {}, gamma: anomalous && !mask ? 0 : 1, anomalous, mask });
+    const normal = sample(false, null);
+    expect(perlinThreshold(config, [normal, normal])).toBe(config.perlinThreshold.unsupervised);
+    // weak images add no segmentation pixels: the map learns from normal images alone, as with no defects
+    expect(perlinThreshold(config, [normal, sample(true, null)])).toBe(config.perlinThreshold.unsupervised);
+    expect(perlinThreshold(config, [normal, sample(true, null), sample(true, Uint8Array.from([1, 0, 0, 0]))])).toBe(config.perlinThreshold.supervised);
+    expect(config.perlinThreshold.supervised).toBeGreaterThan(config.perlinThreshold.unsupervised);
   });
 
   it('weigh real defect cells by their distance weights: each term is a weighted mean (hand-computed)', () => {
@@ -72,7 +83,7 @@ describe('step batches', () => {
       { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: true, mask: Uint8Array.from([1, 0, 0, 1]), weights: Float32Array.from([0.25, 1, 1, 1]) },
       { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: false, mask: null },
     ];
-    const batch = makeBatch(samples, [0, 1], 0, config, geometry, true);
+    const batch = makeBatch(samples, [0, 1], 0, config, geometry, perlinThreshold(config, samples));
     // copies 0 and 2 hold the defect: anomalous weight 2·(0.25 + 1) = 2.5, normal 2·2 + 2·4 = 12, all 14.5
     expect(batch.wAnomalous![0]).toBeCloseTo(0.25 / 2.5, 7);
     expect(batch.wAnomalous![3]).toBeCloseTo(1 / 2.5, 7);
@@ -128,7 +139,7 @@ describe('loss with γ', () => {
       { tensors: { features: new Float32Array(12) }, gamma: 1, anomalous: false, mask: null }, // normal
       { tensors: { features: new Float32Array(12) }, gamma: 0, anomalous: true, mask: null }, // weak
     ];
-    const batch = makeBatch(samples, [0, 1], 0, config, geometry, true);
+    const batch = makeBatch(samples, [0, 1], 0, config, geometry, perlinThreshold(config, samples));
     // copies: 0 = normal, 1 = weak, 2 = normal (duplicate), 3 = weak (duplicate); no synthetic masks
     expect(Array.from(batch.label!)).toEqual([0, 1, 0, 1]);
     const map = Float32Array.from([-1, 0, 0.2, -0.6, 9, 9, 9, 9, 0.1, -2, -0.4, 0.5, -9, -9, -9, -9]);

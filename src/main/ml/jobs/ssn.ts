@@ -11,10 +11,13 @@ export type { Prediction, TrainedModel, TrainingConfig, TrainingImage, TrainingP
  * Loads a backbone once: checks it is a usable feature extractor (a BackboneError says what is wrong) and finds the
  * execution providers that really load here, best first, with the CPU as the fallback.
  */
-export async function probeBackbone(file: string, providers?: ExecutionProvider[]): Promise<ExecutionProvider[]> {
+export async function probeBackbone(file: string, providers?: ExecutionProvider[]): Promise<{ providers: ExecutionProvider[]; pooledChannels: number }> {
   const backbone = await Backbone.load(file, { providers: providers ?? candidateProviders() });
   await backbone.release();
-  return backbone.provider === 'cpu' ? ['cpu'] : [backbone.provider, 'cpu'];
+  return {
+    providers: backbone.provider === 'cpu' ? ['cpu'] : [backbone.provider, 'cpu'],
+    pooledChannels: backbone.info.s8Channels + backbone.info.s16Channels,
+  };
 }
 
 /** The model's own errors that are about the user's input, with the code they travel under. */

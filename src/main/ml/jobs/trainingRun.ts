@@ -53,7 +53,7 @@ export async function createTrainingRun(
   checkTrainable(snapshot.images);
   if (options.parentId !== undefined) project.models.require(options.parentId);
   // the preset's default follows the provider that really loads here (fast on the CPU, paper on a GPU)
-  const usable = await probeBackbone(options.backbone, providers);
+  const { providers: usable, pooledChannels } = await probeBackbone(options.backbone, providers);
   const resolved = resolveConfig(
     {
       backbonePath: options.backbone,
@@ -62,8 +62,13 @@ export async function createTrainingRun(
       ...(options.size ? { size: options.size } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     },
-    // the images the run trains on fix the fast preset's step budget and how its image score is made
-    { provider: usable[0]!, trainImages: { normal: snapshot.counts.train.normal, anomalous: snapshot.counts.train.weak + snapshot.counts.train.full } },
+    // the images the run trains on fix the fast preset's step budget and how its image score is made, the
+    // backbone's width its projection
+    {
+      provider: usable[0]!,
+      trainImages: { normal: snapshot.counts.train.normal, anomalous: snapshot.counts.train.weak + snapshot.counts.train.full },
+      pooledChannels,
+    },
   );
   const sha256 = await project.models.storeBackbone(options.backbone).catch((error: NodeJS.ErrnoException) => {
     throw new InputError('backbone-unreadable', `cannot read the backbone ${options.backbone} (${error.code ?? error.message}); give the path of an ONNX feature extractor`);

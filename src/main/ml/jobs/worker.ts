@@ -26,7 +26,7 @@ let usable: ExecutionProvider[] | null = null;
 
 async function providersFor(request: WorkerRequest, backbonePath: () => string): Promise<ExecutionProvider[]> {
   if (request.providers) return request.providers;
-  usable ??= await probeBackbone(backbonePath());
+  usable ??= (await probeBackbone(backbonePath())).providers;
   return usable;
 }
 

@@ -80,9 +80,18 @@ export class Sampler {
 export type StepBatch = Record<string, Float32Array>;
 
 /**
+ * The Perlin threshold of a run's synthetic masks: the supervised one (smaller masks) only when real defect masks
+ * train the map. With weak labels alone the map learns from synthetic anomalies on normal images only, as without
+ * any defects, and at 512 channels the smaller masks left it untrained (a constant map, README.md here).
+ */
+export function perlinThreshold(config: TrainingConfig, samples: readonly TrainSample[]): number {
+  return samples.some((s) => s.mask) ? config.perlinThreshold.supervised : config.perlinThreshold.unsupervised;
+}
+
+/**
  * The batch of one step: the chosen images' cached inputs, and for the duplicated batch (2N copies) where the
  * feature noise goes (inside synthetic masks, never inside a real defect; the noise itself is drawn in the graph,
- * keyed by the step), targets, γ-selected pixel weights and image labels.
+ * keyed by the step), targets, γ-selected pixel weights and image labels. `threshold`: perlinThreshold's.
  */
 export function makeBatch(
   samples: readonly TrainSample[],
@@ -90,7 +99,7 @@ export function makeBatch(
   step: number,
   config: TrainingConfig,
   geometry: FeatureGeometry,
-  supervised: boolean,
+  threshold: number,
 ): StepBatch {
   const n = indices.length;
   const copies = 2 * n;
@@ -104,7 +113,6 @@ export function makeBatch(
     batch[name] = data;
   }
   const random = streamRandom(config.seed, 'step', step);
-  const threshold = supervised ? config.perlinThreshold.supervised : config.perlinThreshold.unsupervised;
   const noiseMask = new Float32Array(copies * p);
   const target = new Float32Array(copies * p);
   const gammaPixels = new Uint8Array(copies * p);

@@ -13,7 +13,7 @@ import { compileInference, compileTraining, type TrainingArtifacts } from '../en
 import { initialValue } from '../engine/init.js';
 import { createSession } from '../engine/runtime.js';
 import { Trainer } from '../engine/trainer.js';
-import { makeBatch, Sampler, type TrainSample } from './batch.js';
+import { makeBatch, perlinThreshold, Sampler, type TrainSample } from './batch.js';
 import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } from './features.js';
 import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
@@ -131,6 +131,7 @@ export async function trainDefectModel(
   const { plan, samples } = prepared;
   const artifacts = compileRun(plan);
   const sampler = new Sampler(samples, plan.batch, config.seed);
+  const threshold = perlinThreshold(config, samples);
   const totalSteps = config.epochs * sampler.stepsPerEpoch;
   const identity = runIdentity(config, data.train);
   const checkpointFile = path.join(options.runDir, CHECKPOINT);
@@ -160,7 +161,7 @@ export async function trainDefectModel(
         await save();
         throw abortError();
       }
-      const batch = makeBatch(samples, sampler.indices(step), step, config, plan.geometry, plan.supervised);
+      const batch = makeBatch(samples, sampler.indices(step), step, config, plan.geometry, threshold);
       const result = await trainer.trainStep(batch, learningRates(config, step, totalSteps));
       const now = performance.now();
       const took = (now - last) / 1000;
