@@ -90,7 +90,8 @@ describe.runIf(datasetsAvailable())('model service', () => {
       const [listed] = await call(workbench, 'models.list', {});
       expect(listed).toMatchObject({ id: versionId, preset: 'fast', epochs: 40, seed: 3, active: false, testMetrics: { image_auroc: expect.any(Number) } });
       const detail = await call(workbench, 'models.get', { version: versionId });
-      expect(detail).toMatchObject({ runId, featureScale: expect.any(Number), config: { featureStride: PRESETS.fast.featureStride, projectedChannels: PRESETS.fast.projectedChannels, epochs: 40 } });
+      // the fast preset's projection fitted to the backbone: a third of MobileNet v1's 256 + 512 pooled channels
+      expect(detail).toMatchObject({ runId, featureScale: expect.any(Number), config: { featureStride: PRESETS.fast.featureStride, projectedChannels: 256, epochs: 40 } });
       expect(detail.evaluations.map((e) => e.split).sort()).toEqual(['test', 'val']);
 
       const evaluation = (await call(workbench, 'models.evaluation', { version: versionId }))!;
