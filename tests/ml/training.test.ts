@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCheckpoint, saveCheckpoint } from '../../src/main/ml/engine/checkpoint.js';
 import { Predictor } from '../../src/main/ml/ssn/predictor.js';
 import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
-import { prepareRun, scoreCached, trainDefectModel } from '../../src/main/ml/ssn/train.js';
+import { CHECKPOINT, prepareRun, scoreCached, trainDefectModel } from '../../src/main/ml/ssn/train.js';
 import type { TrainedModel, TrainingImage, TrainingProgress } from '../../src/main/ml/ssn/types.js';
 import { DATASETS, PROJECT_ROOT, datasetsAvailable, useTempDirs } from '../helpers/paths.js';
 
@@ -100,7 +101,13 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
 
     // a different run in the same folder is refused rather than mixed in
     await expect(trainDefectModel({ train: train(), validation: [] }, { ...config, seed: 43 }, { runDir, cacheDir, threads: 2, providers: ['cpu'] })).rejects.toThrow(
-      /holds a checkpoint of a different run/,
+      /was written by a run with other settings or images and cannot be continued; start the training afresh/,
+    );
+    // so is one written by another version of the trainer (a cancelled run resumed after an update), saying so
+    const file = path.join(runDir, CHECKPOINT);
+    await saveCheckpoint(file, { ...(await loadCheckpoint(file)), graphHash: 'f'.repeat(64) });
+    await expect(trainDefectModel({ train: train(), validation: [] }, config, { runDir, cacheDir, threads: 2, providers: ['cpu'] })).rejects.toThrow(
+      /written by another version of the trainer .*dwb train --restart/,
     );
 
     await checkPredictor(straight, cacheDir);

@@ -23,7 +23,7 @@ import { defaultMapScoreWeight } from './presets.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
 
-const CHECKPOINT = 'checkpoint.ckpt';
+export const CHECKPOINT = 'checkpoint.ckpt';
 
 export class TrainingError extends Error {
   override readonly name = 'TrainingError';
@@ -142,7 +142,11 @@ export async function trainDefectModel(
     const saved = await loadCheckpoint(checkpointFile);
     const meta = saved.config as { identity?: string; trainSeconds?: number } | null;
     if (meta?.identity !== identity || saved.graphHash !== artifacts.trainStep.hash) {
-      throw new TrainingError(`${options.runDir} holds a checkpoint of a different run (other settings or images); use a new run folder`);
+      // the second case is an update of the workbench between a cancelled run and its resumption
+      const writer = meta?.identity !== identity ? 'a run with other settings or images' : 'another version of the trainer (its training step differs)';
+      throw new TrainingError(
+        `the checkpoint in ${options.runDir} was written by ${writer} and cannot be continued; start the training afresh (dwb train --restart, or Train in the app)`,
+      );
     }
     start = saved;
     previousSeconds = meta.trainSeconds ?? 0;
