@@ -11,7 +11,7 @@ import path from 'node:path';
 import { maskAtSize } from '../main/images/anomalyMap.js';
 import { imageMetrics, PixelMetricsAccumulator } from '../main/metrics/index.js';
 import { probeBackbone } from '../main/ml/jobs/ssn.js';
-import { resolveConfig } from '../main/ml/ssn/presets.js';
+import { resolveConfig, warmStartConfig } from '../main/ml/ssn/presets.js';
 import { PREDICT_BATCH, Predictor } from '../main/ml/ssn/predictor.js';
 import { trainDefectModel } from '../main/ml/ssn/train.js';
 import type { TrainedModel, TrainingImage } from '../main/ml/ssn/types.js';
@@ -118,7 +118,9 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
     log(`${name}: ${base.epochs} epochs on the original images, ${scratchEpochs} from scratch and ${warmEpochs} warm-started on the new ones; image score weight of the map ${base.mapScoreWeight}`);
     const train = async (label: string, data: { train: TrainingImage[]; validation: TrainingImage[] }, epochs: number, extra: { warmStart?: TrainedModel; keepFeatureScale?: boolean } = {}) => {
       const started = performance.now();
-      const model = await trainDefectModel(data, { ...base, epochs }, { runDir: path.join(work, 'runs', label), cacheDir, ...extra });
+      // as the app retrains from a version: at the rates its parent ended with
+      const config = extra.warmStart ? warmStartConfig({ ...base, epochs }) : { ...base, epochs };
+      const model = await trainDefectModel(data, config, { runDir: path.join(work, 'runs', label), cacheDir, ...extra });
       const wallSeconds = (performance.now() - started) / 1000;
       log(`${name}: ${label}: ${epochs} epochs on ${data.train.length} images in ${wallSeconds.toFixed(0)} s (feature scale ${model.featureScale.toFixed(4)})`);
       return { model, wallSeconds };

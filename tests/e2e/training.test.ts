@@ -178,6 +178,10 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     await expect(newest.getByTestId('version-image_auroc').textContent()).resolves.toMatch(/^\d+\.\d$/);
     const v2 = h.workbench.current().models.list().find((v) => v.id === 2)!;
     expect(v2.parentId).toBe(1);
+    // and continues at the learning rates its parent ended with (after the schedule's two decays)
+    const [c1, c2] = [1, 2].map((id) => h.workbench.current().models.require(id).config);
+    expect(c2!.lrHeads as number).toBeCloseTo(0.16 * (c1!.lrHeads as number), 12);
+    expect(c2!.lrAdaptor as number).toBeCloseTo(0.16 * (c1!.lrAdaptor as number), 12);
     const split = image(maskId).split;
     const expected = structuredClone(before);
     expected[split].full += maskKind === 'full' ? 0 : 1;

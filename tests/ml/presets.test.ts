@@ -1,7 +1,7 @@
 // Presets resolve to complete configs; the fast preset sizes its run in steps from the training set; bad requests
 // get errors that say what to change.
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
+import { resolveConfig, warmStartConfig } from '../../src/main/ml/ssn/presets.js';
 
 const backbonePath = 'backbone.onnx';
 
@@ -34,6 +34,14 @@ describe('presets', () => {
     expect(channels(40)).toBe(32);
     expect(channels(1536, { projectedChannels: 128 })).toBe(128); // asked for: kept
     expect(resolveConfig({ backbonePath }, { provider: 'cuda', pooledChannels: 768 }).projectedChannels).toBeNull(); // paper: no projection
+  });
+
+  it('start a warm-started run at the rates its parent ended with, nothing else changed', () => {
+    const config = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
+    const warm = warmStartConfig(config);
+    expect(warm.lrAdaptor).toBeCloseTo(config.lrAdaptor * 0.4 * 0.4, 12);
+    expect(warm.lrHeads).toBeCloseTo(config.lrHeads * 0.4 * 0.4, 12);
+    expect({ ...warm, lrAdaptor: 0, lrHeads: 0 }).toEqual({ ...config, lrAdaptor: 0, lrHeads: 0 });
   });
 
   it('refuse sizes, epochs and batches that cannot work, saying what to use', () => {

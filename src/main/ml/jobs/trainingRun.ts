@@ -13,7 +13,7 @@ import type { TrainingRequest } from '../../store/trainingRuns.js';
 import type { ExecutionProvider } from '../engine/runtime.js';
 import { evaluateVersion } from './evaluate.js';
 import { loadTrainedModel } from './modelFiles.js';
-import { probeBackbone, resolveConfig, trainDefectModel, type TrainingConfig } from './ssn.js';
+import { probeBackbone, resolveConfig, trainDefectModel, warmStartConfig, type TrainingConfig } from './ssn.js';
 import { checkTrainable, trainingData } from './trainingData.js';
 
 export interface TrainingOptions {
@@ -54,7 +54,7 @@ export async function createTrainingRun(
   if (options.parentId !== undefined) project.models.require(options.parentId);
   // the preset's default follows the provider that really loads here (fast on the CPU, paper on a GPU)
   const { providers: usable, pooledChannels } = await probeBackbone(options.backbone, providers);
-  const resolved = resolveConfig(
+  const fresh = resolveConfig(
     {
       backbonePath: options.backbone,
       ...(options.preset ? { preset: options.preset } : {}),
@@ -70,6 +70,8 @@ export async function createTrainingRun(
       pooledChannels,
     },
   );
+  // a retraining continues from its parent at the learning rates the parent ended with
+  const resolved = options.parentId !== undefined ? warmStartConfig(fresh) : fresh;
   const sha256 = await project.models.storeBackbone(options.backbone).catch((error: NodeJS.ErrnoException) => {
     throw new InputError('backbone-unreadable', `cannot read the backbone ${options.backbone} (${error.code ?? error.message}); give the path of an ONNX feature extractor`);
   });
