@@ -10,7 +10,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { checkDrift } from '../main/metrics/index.js';
-import { DRIFT_ALPHA, driftStatus, recordPredictions, referenceScores } from '../main/deploy/driftMonitor.js';
+import { DRIFT_ALPHA, driftStatus, passShareOf, recordPredictions, referenceScores } from '../main/deploy/driftMonitor.js';
 import { exportModelVersion } from '../main/deploy/exportModel.js';
 import { DEFAULT_TARGETS, deriveLineThresholds, measuredRates, type ScoredImage } from '../main/deploy/thresholdsService.js';
 import { runImport } from '../main/import/importer.js';
@@ -41,7 +41,8 @@ function warnRate(reference: number[], scores: number[], window: number, below: 
   let warnings = 0;
   for (let t = 0; t < DRIFT_TRIALS; t++) {
     const recent = shuffled(scores, seed + t).slice(0, window);
-    if (checkDrift(reference, recent, { alpha: DRIFT_ALPHA, below, minRecent: Math.min(30, window) }).warn) warnings++;
+    // both of the monitor's rules: the KS test on the passed parts, and the collapse of the share that passes
+    if (checkDrift(reference, recent, { alpha: DRIFT_ALPHA, below, minRecent: Math.min(30, window) }).warn || passShareOf(recent, reference, below).collapsed) warnings++;
   }
   return warnings / DRIFT_TRIALS;
 }

@@ -97,12 +97,13 @@ run('line thresholds and drift', () => {
     const collapsed = await driftStatus(project, versionId, { reference });
     expect(collapsed.enoughData).toBe(false);
     expect(collapsed.warn).toBe(true);
-    expect(collapsed.passShare).toEqual({ recent: 0, reference: 1, parts: 100 });
+    expect(collapsed.passShare).toEqual({ recent: 0, reference: 1, parts: 100, collapsed: true });
     expect(collapsed.message).toMatch(/^Only 0 of the last 100 parts passed, where 100% of the good validation parts pass/);
     // a line that passes most parts and rejects a few is not a collapse
     recordPredictions(project, versionId, Array.from({ length: 100 }, (_, i) => ({ path: `ok-${i}.png`, score: i % 10 === 0 ? 0.97 : 0.3 + (i % 7) / 100 })));
     const fine = await driftStatus(project, versionId, { reference });
     expect(fine.passShare?.recent).toBeCloseTo(0.9, 5);
+    expect(fine.passShare?.collapsed).toBe(false);
     expect(fine.message).not.toMatch(/^Only/);
   });
 });

@@ -19,6 +19,24 @@ export const DRIFT_WINDOW = 100;
 export const PASS_COLLAPSE_RATIO = 0.5;
 export const PASS_COLLAPSE_MIN_PARTS = 30;
 
+export interface PassShare {
+  /** Share of the last parts that passed, of the good validation parts that pass, and how many last parts. */
+  recent: number;
+  reference: number;
+  parts: number;
+  /** Enough parts, and the recent share under PASS_COLLAPSE_RATIO of the reference one. */
+  collapsed: boolean;
+}
+
+/** The pass-collapse rule on the last parts' scores (all of them, passed or not) against good validation. */
+export function passShareOf(last: readonly number[], reference: readonly number[], cutAt: number): PassShare {
+  const passed = last.filter((s) => s < cutAt).length;
+  const recent = last.length ? passed / last.length : Number.NaN;
+  const shareOfReference = reference.filter((s) => s < cutAt).length / reference.length;
+  const collapsed = last.length >= PASS_COLLAPSE_MIN_PARTS && recent < PASS_COLLAPSE_RATIO * shareOfReference;
+  return { recent, reference: shareOfReference, parts: last.length, collapsed };
+}
+
 export interface RecordedPrediction {
   path: string;
   score: number;
@@ -63,7 +81,7 @@ export interface DriftStatus extends DriftCheck {
   /** The pass threshold both sides were cut at. */
   cutAt: number;
   /** Share of the last window's recorded parts that passed, and of the good validation parts (recorded mode only). */
-  passShare: { recent: number; reference: number; parts: number } | null;
+  passShare: PassShare | null;
 }
 
 /** Drift of the last `window` passed parts against validation (given scores, or the recorded predictions). */
@@ -87,14 +105,13 @@ export async function driftStatus(
   const status: DriftStatus = { ...check, versionId, window, cutAt, passShare: null };
   if (options.recent || reference.length === 0) return status;
   const last = project.db.prepare('SELECT score FROM predictions WHERE version_id = ? ORDER BY id DESC LIMIT ?').pluck().all(versionId, window) as number[];
-  const passed = last.filter((s) => s < cutAt).length;
-  const share = { recent: last.length ? passed / last.length : Number.NaN, reference: reference.filter((s) => s < cutAt).length / reference.length, parts: last.length };
+  const share = passShareOf(last, reference, cutAt);
   status.passShare = share;
-  if (last.length >= PASS_COLLAPSE_MIN_PARTS && share.recent < PASS_COLLAPSE_RATIO * share.reference) {
+  if (share.collapsed) {
     const pct = (v: number) => `${Math.round(100 * v)}%`;
     status.warn = true;
     status.message =
-      `Only ${passed} of the last ${last.length} parts passed, where ${pct(share.reference)} of the good validation parts pass: ` +
+      `Only ${Math.round(share.recent * share.parts)} of the last ${last.length} parts passed, where ${pct(share.reference)} of the good validation parts pass: ` +
       `the line has changed (lighting, camera, material) or is making defects in series. Check it now; if the parts are good, retrain with recent good images.` +
       (check.enoughData ? ` ${check.message}` : '');
   }
