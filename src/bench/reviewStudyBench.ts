@@ -6,7 +6,7 @@
 //    review queue's top k unlabelled pool images (review.queue, most anomalous first by default) get the real review
 //    actions (review.act) with the dataset's own answer standing for the human — a true defect: accept the predicted
 //    mask, then correct it to the true mask as a labelling edit; a true normal: confirm normal — and the model is
-//    retrained the way the queue's Retrain does (training.start, warm start from the previous version, its epochs);
+//    retrained the way the queue's Retrain does (training.start, warm start from the previous version, its steps);
 //  - random arm: the same number of pool images a round, drawn at random (seeded), labelled and trained the same way.
 // Every version is evaluated on the held-out set by the training run itself (PG2, image AUROC, AP, pixel AP), until
 // PG2 has moved by the target or the round limit. Both arms share one project (and so its feature cache) and the
@@ -183,8 +183,8 @@ export async function benchReviewStudy(options: ReviewStudyOptions, log: (s: str
         backbone: options.backbone,
         preset: 'fast',
         seed,
-        // the queue's Retrain: the parent's preset, epochs, size and seed, warm-started from it
-        ...(parent ? { preset: parent.preset, epochs: parent.epochs, size: parent.size, seed: parent.seed, parentVersion: parent.id } : {}),
+        // the queue's Retrain: the parent's preset, size and seed, warm-started from it (as many steps as it took)
+        ...(parent ? { preset: parent.preset, size: parent.size, seed: parent.seed, parentVersion: parent.id } : {}),
       });
       const outcome = await until<ApiEvents['training.finished']>(`run:${runId}`);
       if (outcome.status !== 'completed' || outcome.versionId === null) throw new Error(`training run ${runId} ${outcome.status}: ${outcome.error ?? ''}`);

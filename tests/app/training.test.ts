@@ -115,6 +115,17 @@ describe.runIf(datasetsAvailable())('model service', () => {
       expect(predicted.score).toBeCloseTo(scored.score, 5);
       expect(predicted.label).toBe(predicted.score >= predicted.threshold ? 'anomalous' : 'normal');
 
+      // a retraining after review takes as many steps as its parent did: one training image now labelled as a
+      // defect balances every batch (3 normal images a step: 2 steps an epoch, 20 epochs for the parent's 40 steps),
+      // where the preset alone would size it at 50 epochs (100 steps) and the parent's epochs would double its steps
+      const trainImage = workbench.current().images.list({ split: 'train' })[0]!;
+      await call(workbench, 'images.label', { id: trainImage.id, labelState: 'anomalous' });
+      const retrainCancelled = next(workbench, 'training.finished');
+      const retrain = await call(workbench, 'training.start', { backbone: SMALL_BACKBONE, preset: 'fast', size: { height: 64, width: 64 }, seed: 3, parentVersion: versionId });
+      expect(workbench.current().runs.get(retrain.runId)!.request).toMatchObject({ parentId: versionId, config: { epochs: 20 } });
+      await call(workbench, 'training.cancel', { runId: retrain.runId });
+      await retrainCancelled;
+
       expect(await call(workbench, 'models.setActive', { version: versionId })).toEqual({ active: versionId });
       expect((await call(workbench, 'models.list', {}))[0]!.active).toBe(true);
       await expect(call(workbench, 'models.setActive', { version: 99 })).rejects.toThrow(/no model version 99/);

@@ -1,7 +1,7 @@
 // Presets resolve to complete configs; the fast preset sizes its run in steps from the training set; bad requests
 // get errors that say what to change.
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, warmStartConfig } from '../../src/main/ml/ssn/presets.js';
+import { resolveConfig, retrainEpochs, warmStartConfig } from '../../src/main/ml/ssn/presets.js';
 
 const backbonePath = 'backbone.onnx';
 
@@ -42,6 +42,14 @@ describe('presets', () => {
     expect(warm.lrAdaptor).toBeCloseTo(config.lrAdaptor * 0.4 * 0.4, 12);
     expect(warm.lrHeads).toBeCloseTo(config.lrHeads * 0.4 * 0.4, 12);
     expect({ ...warm, lrAdaptor: 0, lrHeads: 0 }).toEqual({ ...config, lrAdaptor: 0, lrHeads: 0 });
+  });
+
+  it("give a retraining as many steps as its parent's run took, over the images it has now", () => {
+    const tile = { epochs: 20, batchSize: 16, trainImages: { normal: 229, anomalous: 0 } }; // 15 steps an epoch: 300
+    expect(retrainEpochs(tile, { normal: 229, anomalous: 0 })).toBe(20);
+    // defects labelled in review balance each batch (8 normal images a step): 29 steps an epoch, 10 epochs = 290 steps
+    expect(retrainEpochs(tile, { normal: 229, anomalous: 12 })).toBe(10);
+    expect(retrainEpochs({ epochs: 2, batchSize: 16, trainImages: { normal: 20, anomalous: 0 } }, { normal: 20, anomalous: 40 })).toBe(1); // at least one
   });
 
   it('refuse sizes, epochs and batches that cannot work, saying what to use', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Backbone } from '../backbone/backbone.js';
 import { availableProviders, type ExecutionProvider } from '../engine/runtime.js';
 
-export { PREDICT_BATCH, Predictor, resolveConfig, trainDefectModel, warmStartConfig } from '../ssn/index.js';
+export { PREDICT_BATCH, Predictor, resolveConfig, retrainEpochs, trainDefectModel, warmStartConfig } from '../ssn/index.js';
 export type { Prediction, TrainedModel, TrainingConfig, TrainingImage, TrainingProgress } from '../ssn/index.js';
 
 /**

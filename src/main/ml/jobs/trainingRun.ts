@@ -6,14 +6,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Split } from '../../../shared/domain.js';
 import { CancelledError, InputError } from '../../../shared/errors.js';
-import type { ModelSize, PresetName, TrainingProgressEvent } from '../../../shared/models.js';
+import type { ModelSize, ModelVersionDetail, PresetName, TrainingProgressEvent } from '../../../shared/models.js';
 import { takeSnapshot } from '../../store/datasetSnapshot.js';
 import type { Project } from '../../store/project.js';
 import type { TrainingRequest } from '../../store/trainingRuns.js';
 import type { ExecutionProvider } from '../engine/runtime.js';
 import { evaluateVersion } from './evaluate.js';
 import { loadTrainedModel } from './modelFiles.js';
-import { probeBackbone, resolveConfig, trainDefectModel, warmStartConfig, type TrainingConfig } from './ssn.js';
+import { probeBackbone, resolveConfig, retrainEpochs, trainDefectModel, warmStartConfig, type TrainingConfig } from './ssn.js';
 import { checkTrainable, trainingData } from './trainingData.js';
 
 export interface TrainingOptions {
@@ -51,24 +51,23 @@ export async function createTrainingRun(
 ): Promise<{ runId: string; providers: ExecutionProvider[] }> {
   const snapshot = takeSnapshot(project.db);
   checkTrainable(snapshot.images);
-  if (options.parentId !== undefined) project.models.require(options.parentId);
+  const parent = options.parentId !== undefined ? project.models.require(options.parentId) : undefined;
   // the preset's default follows the provider that really loads here (fast on the CPU, paper on a GPU)
   const { providers: usable, pooledChannels } = await probeBackbone(options.backbone, providers);
+  const trainImages = { normal: snapshot.counts.train.normal, anomalous: snapshot.counts.train.weak + snapshot.counts.train.full };
+  // a retraining takes as many steps as its parent did, unless asked for a length
+  const epochs = options.epochs ?? (parent ? retrainEpochs(parentRun(parent), trainImages) : undefined);
   const fresh = resolveConfig(
     {
       backbonePath: options.backbone,
       ...(options.preset ? { preset: options.preset } : {}),
-      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(epochs !== undefined ? { epochs } : {}),
       ...(options.size ? { size: options.size } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     },
     // the images the run trains on fix the fast preset's step budget and how its image score is made, the
     // backbone's width its projection
-    {
-      provider: usable[0]!,
-      trainImages: { normal: snapshot.counts.train.normal, anomalous: snapshot.counts.train.weak + snapshot.counts.train.full },
-      pooledChannels,
-    },
+    { provider: usable[0]!, trainImages, pooledChannels },
   );
   // a retraining continues from its parent at the learning rates the parent ended with
   const resolved = options.parentId !== undefined ? warmStartConfig(fresh) : fresh;
@@ -84,6 +83,12 @@ export async function createTrainingRun(
     snapshot,
   };
   return { runId: project.runs.create(request).id, providers: usable };
+}
+
+/** What a retraining needs to know of its parent's run: its epochs, batch and training images. */
+function parentRun(parent: ModelVersionDetail): Parameters<typeof retrainEpochs>[0] {
+  const { train } = parent.counts;
+  return { epochs: parent.epochs, batchSize: parent.config.batchSize as number, trainImages: { normal: train.normal, anomalous: train.weak + train.full } };
 }
 
 export function runFolder(project: Project, runId: string): string {

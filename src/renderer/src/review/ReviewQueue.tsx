@@ -104,7 +104,8 @@ export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onE
       // the same backbone: the shipped file or the project's copy of that name, else where it was taken from
       const choices = await api.call('models.backbones', {});
       const backbone = choices.find((c) => c.name === version.backboneName)?.path ?? version.backboneSource;
-      await api.call('training.start', { backbone, preset: version.preset, epochs: version.epochs, size: version.size, seed: version.seed, parentVersion: version.id });
+      // the run's length follows from the parent's (as many steps) on the service's side
+      await api.call('training.start', { backbone, preset: version.preset, size: version.size, seed: version.seed, parentVersion: version.id });
       onRetrained();
     } catch (e) {
       onError(`Retraining did not start: ${(e as Error).message}`);
