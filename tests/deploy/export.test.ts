@@ -76,6 +76,9 @@ run('export', () => {
         expect(out.anomaly_map!.dims).toEqual([1, 1, 128, 128]);
         expect(maxDiff(out.anomaly_map!.data as Float32Array, expected.map)).toBeLessThanOrEqual(PARITY_TOLERANCE);
         expect(out.mask!.dims).toEqual([900, 900]);
+        // the image score of a model trained on normal images only is the map's: the mean of its top 1 % of pixels
+        const top = Float32Array.from(out.anomaly_map!.data as Float32Array).sort().reverse().subarray(0, Math.round(0.01 * 128 * 128));
+        expect((out.score!.data as Float32Array)[0]!).toBeCloseTo(top.reduce((a, b) => a + b, 0) / top.length, 6);
       }
     } finally {
       await predictor.release();

@@ -5,7 +5,7 @@ import { PRESETS } from '../../src/main/ml/ssn/presets.js';
 import type { TrainingConfig } from '../../src/main/ml/ssn/types.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-const config = (mapScoreWeight: number, mapSigma = 4): TrainingConfig => ({ ...PRESETS.fast, backbonePath: 'x', seed: 0, size: { height: 64, width: 64 }, mapScoreWeight, mapSigma });
+const config = (mapScoreWeight: number, mapSigma = 4, mapScoreTopShare = 0): TrainingConfig => ({ ...PRESETS.fast, backbonePath: 'x', seed: 0, size: { height: 64, width: 64 }, mapScoreWeight, mapSigma, mapScoreTopShare });
 
 describe('MapFinisher', () => {
   it('turns constant logits into a constant map and blends the score with its maximum', async () => {
@@ -14,10 +14,30 @@ describe('MapFinisher', () => {
       const out = await finisher.finish(0.2, new Float32Array(64).fill(0.3));
       expect(out.map.length).toBe(64 * 64);
       for (const v of out.map) expect(v).toBeCloseTo(sigmoid(0.3), 6);
-      expect(out.mapMax).toBeCloseTo(sigmoid(0.3), 6);
+      expect(out.mapScore).toBeCloseTo(sigmoid(0.3), 6);
       expect(out.score).toBeCloseTo(0.75 * 0.2 + 0.25 * sigmoid(0.3), 6);
     } finally {
       await finisher.release();
+    }
+  });
+
+  it("scores the map by the mean of its highest share of pixels when the config asks, by its maximum otherwise", async () => {
+    // logits at model size and no smoothing, so the map is exactly their sigmoid: 100 pixels at 3, 300 at 1, the rest 0
+    const logits = new Float32Array(64 * 64);
+    logits.fill(3, 0, 100);
+    logits.fill(1, 1000, 1300);
+    const top = await MapFinisher.create(config(1, 0, 0.05), 64, 64);
+    const max = await MapFinisher.create(config(1, 0), 64, 64);
+    try {
+      // 5 % of 4096 pixels: 205, the 100 at 3 and 105 of those at 1
+      const expected = (100 * sigmoid(3) + 105 * sigmoid(1)) / 205;
+      const scored = await top.finish(0.2, logits);
+      expect(scored.mapScore).toBeCloseTo(expected, 6);
+      expect(scored.score).toBeCloseTo(expected, 6);
+      expect((await max.finish(0.2, logits)).mapScore).toBeCloseTo(sigmoid(3), 6);
+    } finally {
+      await top.release();
+      await max.release();
     }
   });
 
@@ -35,7 +55,7 @@ describe('MapFinisher', () => {
         expect(at(y, x)).toBeCloseTo(at(y, 63 - x), 6);
       }
       expect(at(31, 31)).toBeGreaterThan(at(10, 31));
-      expect(out.mapMax).toBeCloseTo(Math.max(...out.map), 6);
+      expect(out.mapScore).toBeCloseTo(Math.max(...out.map), 6);
       // without smoothing, the upsampled logits at a block centre are exactly 4 (bilinear inside the block)
       const sharp = await MapFinisher.create(config(0, 0), 4, 4);
       try {

@@ -10,17 +10,17 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' }).preset).toBe('fast');
     const paper = resolveConfig({ backbonePath }, { provider: 'cuda' });
     expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0 });
-    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 16, featureStride: 8, projectedChannels: 512, segHidden: 256, clsHidden: 8 });
+    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 16, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01 });
   });
 
-  it('give the fast preset 30 epochs within 100..300 steps of 16 images, and the score weight from the labels', () => {
+  it('give the fast preset 30 epochs within 100..260 steps of 16 images, and the score weight from the labels', () => {
     const bottle = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
     expect(bottle.epochs).toBe(33); // 3 steps an epoch, 99 steps
     expect(bottle.mapScoreWeight).toBe(1);
     const tile = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 0 } });
-    expect(tile.epochs).toBe(17); // 18 steps an epoch, 306 steps
+    expect(tile.epochs).toBe(14); // 18 steps an epoch, 252 steps
     const big = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 2000, anomalous: 60 } });
-    expect(big.epochs).toBe(1); // 250 balanced steps an epoch (8 normal images each), 300 steps at most (rounded to whole epochs)
+    expect(big.epochs).toBe(1); // 250 balanced steps an epoch (8 normal images each), 260 steps at most (rounded to whole epochs)
     expect(big.mapScoreWeight).toBe(0.5);
     expect(resolveConfig({ backbonePath, epochs: 7 }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } }).epochs).toBe(7);
   });

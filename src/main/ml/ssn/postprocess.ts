@@ -1,6 +1,6 @@
 // From the heads' map logits to what people see and what scores are made of, run by ONNX Runtime on the very nodes
 // the exported file ends with (ml/pipeline/mapOutput.ts): bilinear upsampling to the model input size, Gaussian
-// smoothing, sigmoid, and the image score blended from the map's maximum as the preset says. One implementation of
+// smoothing, sigmoid, and the image score blended from the map's score as the preset says. One implementation of
 // that arithmetic for the workbench and the line; on the CPU it is also ~4× faster than the same loops in JS.
 import ort from 'onnxruntime-node';
 import { mapPostprocessingModel, POSTPROCESS_IO } from '../pipeline/mapOutput.js';
@@ -11,8 +11,8 @@ export interface FinishedMap {
   score: number;
   /** Probabilities at model input size, row-major. */
   map: Float32Array;
-  /** Sigmoid of the smoothed map's maximum. */
-  mapMax: number;
+  /** The map's score: its maximum, or the mean of its top share of pixels (mapScoreTopShare). */
+  mapScore: number;
 }
 
 export class MapFinisher {
@@ -37,7 +37,7 @@ export class MapFinisher {
     return {
       score: (out[io.score]!.data as Float32Array)[0]!,
       map: out[io.map]!.data as Float32Array,
-      mapMax: (out[io.mapMax]!.data as Float32Array)[0]!,
+      mapScore: (out[io.mapScore]!.data as Float32Array)[0]!,
     };
   }
 

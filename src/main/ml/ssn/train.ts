@@ -217,7 +217,7 @@ export async function scoreCached(plan: ModelPlan, values: ReadonlyMap<string, F
   const g = plan.geometry;
   const shapes: Record<string, number[]> = { features: [1, g.channels, g.height, g.width], s8: [1, ...g.s8], s16: [1, ...g.s16] };
   const finisher = await MapFinisher.create(plan.config, g.height, g.width);
-  const scores: { clsScore: number; score: number; mapMax: number; map: Float32Array; logits: Float32Array }[] = [];
+  const scores: { clsScore: number; score: number; mapScore: number; map: Float32Array; logits: Float32Array }[] = [];
   try {
     for (const f of features) {
       const feeds = Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, new ort.Tensor('float32', data, shapes[name]!)]));

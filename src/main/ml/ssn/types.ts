@@ -58,10 +58,15 @@ export interface TrainingConfig {
   /** Gradient-norm clip when real defects are used (null: never clip). */
   clipGradNorm: number | null;
   /**
-   * Image score = (1-w)·sigmoid(cls logit) + w·sigmoid(max of the smoothed map logit); 0 as published. null: chosen
+   * Image score = (1-w)·sigmoid(cls logit) + w·(map score: see mapScoreTopShare); 0 as published. null: chosen
    * from the labels when training starts (presets.ts, defaultMapScoreWeight); a trained model always has a number.
    */
   mapScoreWeight: number | null;
+  /**
+   * The map's part of the image score is the mean of the highest share of the smoothed map's pixels (probabilities);
+   * 0 or absent: its maximum (as every version trained before this field).
+   */
+  mapScoreTopShare?: number;
   /** Journal version: real defect masks grown by this many feature cells during training (absent = 0). */
   maskDilation?: number;
   /** Journal version: real defect cells weighted by their distance from the defect's edge (absent = false). */
