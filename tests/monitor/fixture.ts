@@ -1,7 +1,10 @@
 // A small real project for the line monitor's tests: magnetic_tile's good training images (real grayscale JPEGs,
 // copied into a temp folder, never into the repository), 12 to train on and 40 pinned to validation so the drift
-// monitor has a reference, and one version trained for one epoch at 128² with the real MobileNet backbone. Its test
-// images are the "line": fresh good parts the model has never seen.
+// monitor has a reference, and one version trained at 128² with the real MobileNet backbone. Its test images are the
+// "line": fresh good parts the model has never seen. The dataset's images come from seven capture sessions (the
+// exp0…exp6 prefixes), and the line spans them, so training and validation images are taken evenly across the
+// sorted names: the first 52 names alone are two sessions, against which the other sessions' good parts are a real
+// change of line, and a model good enough tells them apart (the drift monitor rightly warned).
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runImport } from '../../src/main/import/importer.js';
@@ -24,13 +27,16 @@ export async function lineImages(): Promise<string[]> {
 /** The version is trained with the fast preset's own step budget (100 steps for these 12 images) unless told. */
 export async function monitorProject(dir: string, epochs = process.env.DWB_MONITOR_EPOCHS ? Number(process.env.DWB_MONITOR_EPOCHS) : undefined): Promise<{ project: Project; versionId: number }> {
   const src = path.join(dir, 'tiles');
-  const names = (await readdir(path.join(TILES, 'train/good'))).filter((n) => !n.startsWith('.')).sort().slice(0, TRAIN + VAL);
+  const all = (await readdir(path.join(TILES, 'train/good'))).filter((n) => !n.startsWith('.')).sort();
+  const names = Array.from({ length: TRAIN + VAL }, (_, i) => all[Math.floor((i * all.length) / (TRAIN + VAL))]!);
   await mkdir(path.join(src, 'train/good'), { recursive: true });
   for (const name of names) await copyFile(path.join(TILES, 'train/good', name), path.join(src, 'train/good', name));
   const project = await Project.create(path.join(dir, 'project'));
   await runImport(project, await planImport(src, 'mvtec'));
-  const images = project.images.list({}).sort((a, b) => a.id - b.id);
-  project.images.setSplits(images.map((image, i) => ({ id: image.id, split: i < TRAIN ? 'train' : 'val' })));
+  // every session in both splits: 12 of the 52 (sorted by name) spread evenly to training, the rest to validation
+  const images = project.images.list({}).sort((a, b) => a.originalName.localeCompare(b.originalName));
+  const toTrain = (i: number) => Math.floor((i * TRAIN) / (TRAIN + VAL)) !== Math.floor(((i + 1) * TRAIN) / (TRAIN + VAL));
+  project.images.setSplits(images.map((image, i) => ({ id: image.id, split: toTrain(i) ? 'train' : 'val' })));
   const { runId } = await createTrainingRun(project, { backbone: MOBILENET, preset: 'fast', ...(epochs ? { epochs } : {}), size: { height: 128, width: 128 }, seed: 3 }, ['cpu']);
   const { versionId } = await executeTrainingRun(project, runId, { providers: ['cpu'], evaluateTest: false });
   return { project, versionId };
