@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Split } from '../../../shared/domain.js';
 import { CancelledError, InputError } from '../../../shared/errors.js';
-import type { ModelSize, ModelVersionDetail, PresetName, TrainingProgressEvent } from '../../../shared/models.js';
+import type { ModelSize, ModelVersionDetail, PresetName, SnapshotCounts, TrainingProgressEvent } from '../../../shared/models.js';
 import { takeSnapshot } from '../../store/datasetSnapshot.js';
 import type { Project } from '../../store/project.js';
 import type { TrainingRequest } from '../../store/trainingRuns.js';
@@ -54,7 +54,7 @@ export async function createTrainingRun(
   const parent = options.parentId !== undefined ? project.models.require(options.parentId) : undefined;
   // the preset's default follows the provider that really loads here (fast on the CPU, paper on a GPU)
   const { providers: usable, pooledChannels } = await probeBackbone(options.backbone, providers);
-  const trainImages = { normal: snapshot.counts.train.normal, anomalous: snapshot.counts.train.weak + snapshot.counts.train.full };
+  const trainImages = trainImagesOf(snapshot.counts);
   // a retraining takes as many steps as its parent did, unless asked for a length
   const epochs = options.epochs ?? (parent ? retrainEpochs(parentRun(parent), trainImages) : undefined);
   const fresh = resolveConfig(
@@ -87,8 +87,12 @@ export async function createTrainingRun(
 
 /** What a retraining needs to know of its parent's run: its epochs, batch and training images. */
 function parentRun(parent: ModelVersionDetail): Parameters<typeof retrainEpochs>[0] {
-  const { train } = parent.counts;
-  return { epochs: parent.epochs, batchSize: parent.config.batchSize as number, trainImages: { normal: train.normal, anomalous: train.weak + train.full } };
+  return { epochs: parent.epochs, batchSize: parent.config.batchSize as number, trainImages: trainImagesOf(parent.counts) };
+}
+
+/** The training split's normal and anomalous (weak or with a mask) image counts: what sizes a run's steps. */
+function trainImagesOf(counts: SnapshotCounts): { normal: number; anomalous: number } {
+  return { normal: counts.train.normal, anomalous: counts.train.weak + counts.train.full };
 }
 
 export function runFolder(project: Project, runId: string): string {
