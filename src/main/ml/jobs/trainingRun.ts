@@ -70,7 +70,7 @@ export async function createTrainingRun(
     { provider: usable[0]!, trainImages, pooledChannels },
   );
   // a retraining continues from its parent at the learning rates the parent ended with
-  const resolved = options.parentId !== undefined ? warmStartConfig(fresh) : fresh;
+  const resolved = parent ? warmStartConfig(fresh) : fresh;
   const sha256 = await project.models.storeBackbone(options.backbone).catch((error: NodeJS.ErrnoException) => {
     throw new InputError('backbone-unreadable', `cannot read the backbone ${options.backbone} (${error.code ?? error.message}); give the path of an ONNX feature extractor`);
   });

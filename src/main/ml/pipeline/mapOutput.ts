@@ -53,6 +53,7 @@ export function addMapPostprocessing(g: GraphBuilder, logits: string, clsScore: 
  */
 function mapScore(g: GraphBuilder, logits: string, probabilities: string, config: TrainingConfig): string {
   const share = config.mapScoreTopShare ?? 0;
+  // the maximum keeps the nodes it always had (on the logits), so versions trained before the top share score as before
   if (!(share > 0)) return g.op('Sigmoid', [g.op('Reshape', [g.op('ReduceMax', [logits], { keepdims: 0 }), g.int64([1])])]);
   const k = topCount(share, config.size.height * config.size.width);
   const [top] = g.node('TopK', [g.op('Reshape', [probabilities, g.int64([1, -1])]), g.int64([k])], { axis: -1, largest: 1, sorted: 0 }, 2);
