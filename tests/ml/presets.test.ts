@@ -9,8 +9,8 @@ describe('presets', () => {
   it('default to fast on the CPU and paper on a GPU, as published for paper', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' }).preset).toBe('fast');
     const paper = resolveConfig({ backbonePath }, { provider: 'cuda' });
-    expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0 });
-    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 16, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01 });
+    expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0, mapSigma: 4 });
+    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 16, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8 });
   });
 
   it('give the fast preset 30 epochs within 100..260 steps of 16 images, and the score weight from the labels', () => {
