@@ -381,7 +381,8 @@ export function randomUniformLike(like: Tensor, options: { low?: number; high?: 
  * Reproducible noise of `shape`: a pure function of the integer-valued scalar `keys` (a step counter, an epoch),
  * the build-time `seed` and `stream`, and each element's index, so the same keys give the same numbers in any
  * session, after a resume, on any provider. 'uniform' is in (0, 1) with 24 random bits; 'normal' is N(0, 1) by
- * Box–Muller on two 16-bit uniforms (|z| ≤ 4.85). Keys are float scalars holding whole numbers below 2²⁴ (exact in float32).
+ * Box–Muller on two 16-bit uniforms (|z| ≤ 4.85). Keys are float scalars holding whole numbers below 2²⁴ (exact
+ * in float32).
  */
 export function hashNoise(keys: readonly Tensor[], shape: Shape, options: { distribution: 'uniform' | 'normal'; seed?: number; stream?: number }): Tensor {
   const seed = options.seed ?? 0;
