@@ -85,13 +85,14 @@ export function pointwiseBn(m: ModelBuilder, name: string, x: Tensor, options: O
 /** NCHW → channel-major [C, N·H·W]. */
 export function toChannelMajor(x: Tensor): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  return op.reshape(op.transpose(x, [1, 0, 2, 3]), [c, n * h * w]);
+  // one image: moving its unit batch axis is a reshape, and a transpose would copy the map
+  return n === 1 ? op.reshape(x, [c, h * w]) : op.reshape(op.transpose(x, [1, 0, 2, 3]), [c, n * h * w]);
 }
 
 /** Channel-major [C, N·H·W] → NCHW. */
 export function fromChannelMajor(x: Tensor, n: number, h: number, w: number): Tensor {
   const c = x.shape[0]!;
-  return c === 1 ? op.reshape(x, [n, 1, h, w]) : op.transpose(op.reshape(x, [c, n, h, w]), [1, 0, 2, 3]);
+  return c === 1 || n === 1 ? op.reshape(x, [n, c, h, w]) : op.transpose(op.reshape(x, [c, n, h, w]), [1, 0, 2, 3]);
 }
 
 /**

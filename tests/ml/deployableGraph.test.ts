@@ -1,0 +1,83 @@
+// The deployable graph folds the feature stage into the adaptor (projection, scale and adaptor as one matrix run on
+// each backbone map before its resize, the bias after the pooling). It must compute what the unfolded model does —
+// pool, project, scale, adaptor, heads — for both presets' layouts: checked on random trained values and random
+// backbone maps in ONNX Runtime.
+import ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { compileInference } from '../../src/main/ml/engine/compile.js';
+import type { ModelDefinition } from '../../src/main/ml/engine/model.js';
+import * as op from '../../src/main/ml/engine/ops.js';
+import { createSession } from '../../src/main/ml/engine/runtime.js';
+import { deployableModel, featureGeometry, heads, poolFeatures, project, type ModelPlan } from '../../src/main/ml/ssn/model.js';
+import { orthogonalProjection } from '../../src/main/ml/ssn/projection.js';
+import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
+import { compileRun } from '../../src/main/ml/ssn/train.js';
+import type { TrainingConfig } from '../../src/main/ml/ssn/types.js';
+import { seededRandom } from '../../src/main/util/random.js';
+
+/** The model as trained: pooled features, projection, scale, then heads() with its own adaptor. */
+function unfoldedModel(plan: ModelPlan): ModelDefinition {
+  const g = plan.geometry;
+  return {
+    name: 'unfolded',
+    inputs: [
+      { name: 's8', shape: [1, ...g.s8] },
+      { name: 's16', shape: [1, ...g.s16] },
+    ],
+    forward(m, inputs) {
+      let x = poolFeatures(inputs.s8!, inputs.s16!, g);
+      if (plan.projection) x = project(m, x, plan.projection, g.channels);
+      const out = heads(m, op.mul(x, plan.featureScale), plan);
+      return { outputs: { score: op.reshape(op.sigmoid(out.logit), [1]), map: out.map } };
+    },
+  };
+}
+
+function planFor(partial: Partial<TrainingConfig>): ModelPlan {
+  const config = resolveConfig({ backbonePath: 'x', size: { height: 64, width: 96 }, segHidden: 12, clsHidden: 3, ...partial }, { provider: 'cpu' });
+  const geometry = featureGeometry(config, 16, 24);
+  const projection = config.projectedChannels ? orthogonalProjection(geometry.pooledChannels, config.projectedChannels) : null;
+  return { config, geometry, featureScale: 0.37, supervised: false, batch: 2, projection };
+}
+
+/** Random values for every parameter and buffer, none of them at its usual initial value (biases and means ≠ 0). */
+function randomValues(plan: ModelPlan): Map<string, Float32Array> {
+  const artifacts = compileRun(plan);
+  const random = seededRandom(11);
+  const values = new Map<string, Float32Array>();
+  for (const spec of [...artifacts.params, ...artifacts.buffers]) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const positive = spec.name.endsWith('running_var');
+    values.set(spec.name, Float32Array.from({ length: size }, () => (positive ? 0.5 + random() : random() - 0.5)));
+  }
+  return values;
+}
+
+async function outputs(model: ModelDefinition, values: Map<string, Float32Array>, plan: ModelPlan) {
+  const { session } = await createSession(compileInference(model, values).bytes, { providers: ['cpu'], threads: 1 });
+  const random = seededRandom(3);
+  const feed = (shape: readonly number[]) =>
+    new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 4 * random()), [1, ...shape]);
+  const out = await session.run({ s8: feed(plan.geometry.s8), s16: feed(plan.geometry.s16) });
+  await session.release();
+  return { score: (out.score!.data as Float32Array)[0]!, map: out.map!.data as Float32Array, dims: out.map!.dims };
+}
+
+describe('the deployable graph', () => {
+  it.each([
+    ['fast: stride 8, projection to 10 of 40 channels', { preset: 'fast' as const, projectedChannels: 10 }],
+    ['paper: stride 4, no projection', { preset: 'paper' as const }],
+  ])('computes the unfolded model (%s)', async (_, partial) => {
+    const plan = planFor(partial);
+    const values = randomValues(plan);
+    const folded = await outputs(deployableModel(plan), values, plan);
+    const reference = await outputs(unfoldedModel(plan), values, plan);
+    expect(folded.dims).toEqual(reference.dims);
+    expect(folded.dims).toEqual([1, 1, plan.geometry.height, plan.geometry.width]);
+    const spread = Math.max(...reference.map) - Math.min(...reference.map);
+    expect(spread).toBeGreaterThan(0.1); // a map that varies, so the comparison below can see a misplaced term
+    const worst = Math.max(...reference.map.map((v, i) => Math.abs(v - folded.map[i]!)));
+    expect(worst).toBeLessThan(1e-4 * spread);
+    expect(Math.abs(folded.score - reference.score)).toBeLessThan(1e-5);
+  });
+});
