@@ -2,8 +2,9 @@
 // 256²: decoding + resizing + normalisation, the backbone (one image at a time as the line runs it, and per image in
 // batches of PREDICT_BATCH as evaluation runs it), and the map post-processing. The backbone's arithmetic — the
 // multiply-adds of its convolutions, counted from the graph at this size — is set against the FMA peak read beside
-// each timed run, so the figure says how far the hardware is from doing better. The heads add the rest of the
-// end-to-end ms/image that `dwb eval` reports (the trainer bench's figure).
+// each timed run, so the figure says how far the hardware is from doing better. Then the fast preset's deployable
+// heads for that backbone (adaptor, segmentation and classification heads on its maps; timed at their initial
+// values, which their cost does not depend on), and the map post-processing: together what `dwb predict` runs.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -11,8 +12,14 @@ import { Backbone } from '../main/ml/backbone/backbone.js';
 import { loadNormalizedImage } from '../main/ml/backbone/preprocess.js';
 import { DataType, decodeModel, encodeModel } from '../main/ml/pipeline/protoGraph.js';
 import { MapFinisher } from '../main/ml/ssn/postprocess.js';
+import { initialValue } from '../main/ml/engine/init.js';
+import { compileInference } from '../main/ml/engine/compile.js';
+import { createSession } from '../main/ml/engine/runtime.js';
+import { deployableModel, featureGeometry } from '../main/ml/ssn/model.js';
 import { PREDICT_BATCH } from '../main/ml/ssn/predictor.js';
-import { PRESETS } from '../main/ml/ssn/presets.js';
+import { PRESETS, resolveConfig } from '../main/ml/ssn/presets.js';
+import { orthogonalProjection } from '../main/ml/ssn/projection.js';
+import { compileRun } from '../main/ml/ssn/train.js';
 import { fmaPeakProbe, measureFmaPeak, median, timedAgainstPeak } from './engineBench.js';
 
 export interface InferenceBenchOptions {
@@ -32,8 +39,10 @@ export interface BackboneInference {
   /** Share of the FMA peak the backbone reaches, single and batched (median over runs). */
   singlePeakShare: number | null;
   batchedPeakShare: number | null;
+  /** The fast preset's heads on one image's backbone maps. */
+  headsMs: number;
   postprocessMs: number;
-  /** decode + backbone + post-processing, one image at a time / batched (heads not included). */
+  /** decode + backbone + heads + post-processing, one image at a time / with the backbone batched. */
   singleTotalMs: number;
   batchedTotalMs: number;
 }
@@ -72,6 +81,18 @@ export async function convMultiplyAdds(file: string, size: { height: number; wid
   } finally {
     await session.release();
   }
+}
+
+/** The fast preset's deployable heads for this backbone, at their initial values. */
+async function fastHeads(backbone: Backbone) {
+  const { s8Channels, s16Channels, path: backbonePath } = backbone.info;
+  const config = resolveConfig({ backbonePath, preset: 'fast' }, { provider: 'cpu', pooledChannels: s8Channels + s16Channels });
+  const geometry = featureGeometry(config, s8Channels, s16Channels);
+  const projection = orthogonalProjection(geometry.pooledChannels, geometry.channels);
+  const plan = { config, geometry, featureScale: 1, supervised: false, batch: 1, projection };
+  const artifacts = compileRun(plan);
+  const values = new Map([...artifacts.params, ...artifacts.buffers].map((p) => [p.name, initialValue(p.init, p.shape, 'float32', 0, p.name)]));
+  return (await createSession(compileInference(deployableModel(plan), values).bytes, { providers: ['cpu'] })).session;
 }
 
 export async function benchInference(options: InferenceBenchOptions, log: (s: string) => void): Promise<InferenceBenchResult> {
@@ -113,6 +134,12 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
         const batched = await timedAgainstPeak(options.runs, () => backbone.run(batch, files.length, height, width), peak);
         const singleMs = median(single.times);
         const batchedMsPerImage = median(batched.times) / files.length;
+        const maps = await backbone.run(one, 1, height, width);
+        const heads = await fastHeads(backbone);
+        const feeds = { s8: new ort.Tensor('float32', maps.s8, maps.s8Shape), s16: new ort.Tensor('float32', maps.s16, maps.s16Shape) };
+        await heads.run(feeds);
+        const headsMs = median((await timedAgainstPeak(options.runs * 4, () => heads.run(feeds))).times);
+        await heads.release();
         const row: BackboneInference = {
           backbone: name,
           gflopPerImage: gflop,
@@ -121,14 +148,15 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
           batchedMsPerImage,
           singlePeakShare: single.ratios.length ? median(single.ratios) * gflop : null,
           batchedPeakShare: batched.ratios.length ? median(batched.ratios) * gflop * files.length : null,
+          headsMs,
           postprocessMs,
-          singleTotalMs: decodeMs + singleMs + postprocessMs,
-          batchedTotalMs: decodeMs + batchedMsPerImage + postprocessMs,
+          singleTotalMs: decodeMs + singleMs + headsMs + postprocessMs,
+          batchedTotalMs: decodeMs + batchedMsPerImage + headsMs + postprocessMs,
         };
         result.backbones.push(row);
         log(
           `${name}: ${gflop.toFixed(2)} GFLOP/image; backbone ${singleMs.toFixed(1)} ms alone, ${batchedMsPerImage.toFixed(1)} ms/image in batches of ${files.length}` +
-            `${row.batchedPeakShare === null ? '' : ` (${(100 * row.singlePeakShare!).toFixed(0)}% / ${(100 * row.batchedPeakShare).toFixed(0)}% of the FMA peak)`}\n`,
+            `${row.batchedPeakShare === null ? '' : ` (${(100 * row.singlePeakShare!).toFixed(0)}% / ${(100 * row.batchedPeakShare).toFixed(0)}% of the FMA peak)`}; heads ${headsMs.toFixed(1)} ms\n`,
         );
       } finally {
         await backbone.release();
