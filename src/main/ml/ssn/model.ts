@@ -5,8 +5,8 @@
 import type { Tensor } from '../engine/graph.js';
 import type { ModelBuilder, ModelDefinition } from '../engine/model.js';
 import { floatArray, toFloatArray } from '../engine/dtype.js';
-import { batchNorm, foldBatchNormIntoConv } from '../engine/nn/batchNorm.js';
-import { fromChannelMajor, shiftedConv, toChannelMajor } from '../engine/nn/layers.js';
+import { batchNorm } from '../engine/nn/batchNorm.js';
+import { convBn, fromChannelMajor, pointwise, pointwiseBn, shiftedConv, toChannelMajor } from '../engine/nn/layers.js';
 import { softplus } from '../engine/nn/losses.js';
 import * as op from '../engine/ops.js';
 import type { TrainingConfig } from './types.js';
@@ -62,39 +62,14 @@ export interface HeadOptions {
   supervised: boolean;
 }
 
-const xavier = (fanIn: number, fanOut: number) => ({ kind: 'normal' as const, std: Math.sqrt(2 / (fanIn + fanOut)) });
-
-/** 1×1 conv in channel-major layout ([C, P] → [out, P]) with Xavier-normal weights stored as [out, C, 1, 1]. */
-function pointwise(m: ModelBuilder, name: string, x: Tensor, out: number, group: string, bias: boolean): Tensor {
-  const c = x.shape[0]!;
-  const w = op.reshape(m.param(`${name}.weight`, [out, c, 1, 1], xavier(c, out), group), [out, c]);
-  if (!bias) return op.gemm(w, x);
-  const b = m.param(`${name}.bias`, [out], { kind: 'zeros' }, group);
-  return op.gemm(w, x, { c: op.reshape(b, [out, 1]) });
-}
-
-/** pointwise without bias + batch norm, folded into one layer in the deployable graph. */
-function pointwiseBn(m: ModelBuilder, name: string, x: Tensor, out: number, group: string): Tensor {
-  if (m.mode === 'infer') {
-    const folded = foldBatchNormIntoConv(m, `${name}.conv`, `${name}.bn`, out, 1e-5);
-    return op.gemm(m.constant(folded.weight, [out, x.shape[0]!]), x, { c: m.constant(folded.bias, [out, 1]) });
-  }
-  return batchNorm(m, `${name}.bn`, pointwise(m, `${name}.conv`, x, out, group, false), { group });
-}
-
-/** k×k conv (no bias) + batch norm, NCHW. */
-function convBn(m: ModelBuilder, name: string, x: Tensor, out: number, k: number, group: string): Tensor {
-  const c = x.shape[1]!;
-  const pad = (k - 1) / 2;
-  if (m.mode === 'infer') {
-    const folded = foldBatchNormIntoConv(m, `${name}.conv`, `${name}.bn`, out, 1e-5);
-    return op.conv2d(x, m.constant(folded.weight, [out, c, k, k]), m.constant(folded.bias, [out]), pad);
-  }
-  return batchNorm(m, `${name}.bn`, op.conv2d(x, convWeight(m, name, c, out, k, group), undefined, pad), { group });
-}
+/** Xavier-normal weights (fans of a k×k kernel) and zero biases, as the published model initialises its layers. */
+const xavier = (fanIn: number, fanOut: number, k = 1) => ({
+  weightInit: { kind: 'normal' as const, std: Math.sqrt(2 / ((fanIn + fanOut) * k * k)) },
+  biasInit: { kind: 'zeros' as const },
+});
 
 const convWeight = (m: ModelBuilder, name: string, c: number, out: number, k: number, group: string) =>
-  m.param(`${name}.conv.weight`, [out, c, k, k], xavier(c * k * k, out * k * k), group);
+  m.param(`${name}.conv.weight`, [out, c, k, k], xavier(c, out, k).weightInit, group);
 
 /** convBn's training form on channel-major x [C, N·h·w] (same parameters): one matrix product for all taps. */
 function shiftedConvBn(m: ModelBuilder, name: string, x: Tensor, out: number, k: number, group: string, grid: { n: number; h: number; w: number }): Tensor {
@@ -119,7 +94,7 @@ export interface HeadOutputs {
  */
 export function heads(m: ModelBuilder, features: Tensor, options: HeadOptions, noise?: Tensor, copies = 1): HeadOutputs {
   const [images, c, h, w] = features.shape as [number, number, number, number];
-  const adapted = pointwise(m, 'adaptor', toChannelMajor(features), c, 'adaptor', true);
+  const adapted = pointwise(m, 'adaptor', toChannelMajor(features), { out: c, group: 'adaptor', ...xavier(c, c) });
   return headsOnAdapted(m, adapted, { images, h, w }, options, noise, copies);
 }
 
@@ -131,8 +106,8 @@ function headsOnAdapted(m: ModelBuilder, adapted: Tensor, grid: { images: number
   const n = grid.images * copies;
   let x = copies > 1 ? op.concat(Array.from({ length: copies }, () => adapted), 1) : adapted;
   if (noise) x = op.add(x, noise);
-  const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', x, config.segHidden, 'heads'), 0.2);
-  const mapRows = pointwise(m, 'seg.out', hidden, 1, 'heads', false); // [1, N·h·w]
+  const hidden = op.leakyRelu(pointwiseBn(m, 'seg.hidden', x, { out: config.segHidden, group: 'heads', ...xavier(c, config.segHidden) }), 0.2);
+  const mapRows = pointwise(m, 'seg.out', hidden, { out: 1, bias: false, group: 'heads', ...xavier(config.segHidden, 1) }); // [1, N·h·w]
   const mapInRows = options.supervised ? mapRows : op.stopGradient(mapRows);
   const map = fromChannelMajor(mapRows, n, h, w);
   const mapIn = fromChannelMajor(mapInRows, n, h, w);
@@ -142,12 +117,12 @@ function headsOnAdapted(m: ModelBuilder, adapted: Tensor, grid: { images: number
   const cls = op.relu(
     shifted
       ? fromChannelMajor(shiftedConvBn(m, 'cls.conv', op.concat([x, mapInRows], 0), config.clsHidden, CLS_KERNEL, 'heads', { n, h, w }), n, h, w)
-      : convBn(m, 'cls.conv', op.concat([fromChannelMajor(x, n, h, w), mapIn], 1), config.clsHidden, CLS_KERNEL, 'heads'),
+      : convBn(m, 'cls.conv', op.concat([fromChannelMajor(x, n, h, w), mapIn], 1), { out: config.clsHidden, kernel: CLS_KERNEL, group: 'heads', ...xavier(c + 1, config.clsHidden, CLS_KERNEL) }),
   );
   const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(mapIn), op.globalAveragePool(mapIn)], 1);
   const width = 2 * config.clsHidden + 2;
   const flat = op.reshape(pooled, [n, width]);
-  const wl = m.param('cls.fc.weight', [width, 1], xavier(width, 1), 'heads');
+  const wl = m.param('cls.fc.weight', [width, 1], xavier(width, 1).weightInit, 'heads');
   const bl = m.param('cls.fc.bias', [1], { kind: 'zeros' }, 'heads');
   return { map, logit: op.add(op.matmul(flat, wl), bl) };
 }

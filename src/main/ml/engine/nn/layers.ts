@@ -1,11 +1,11 @@
 // Layers built from primitives: parameters declared through the ModelBuilder, computation in ops. No layer has a
 // gradient rule of its own.
 import type { Tensor } from '../graph.js';
-import type { ModelBuilder } from '../model.js';
+import type { Init, ModelBuilder } from '../model.js';
 import * as op from '../ops.js';
 import { batchNorm, foldBatchNormIntoConv, type BatchNormOptions } from './batchNorm.js';
 
-export interface ConvOptions {
+export interface ConvOptions extends LayerInit {
   out: number;
   kernel?: number;
   /** Zero padding; defaults to "same" ((kernel-1)/2). */
@@ -14,14 +14,20 @@ export interface ConvOptions {
   group?: string;
 }
 
-/** Conv2d with torch's default initialization (uniform ±1/√fan_in for weight and bias). */
+/** A layer's initial values; absent: torch's default for conv and linear layers (uniform ±1/√fan_in). */
+export interface LayerInit {
+  weightInit?: Init;
+  biasInit?: Init;
+}
+
+/** Conv2d, by default with torch's initialization (uniform ±1/√fan_in for weight and bias). */
 export function conv(m: ModelBuilder, name: string, x: Tensor, options: ConvOptions): Tensor {
   const k = options.kernel ?? 1;
   const inChannels = x.shape[1]!;
   const bound = 1 / Math.sqrt(inChannels * k * k);
   const group = options.group ?? 'default';
-  const w = m.param(`${name}.weight`, [options.out, inChannels, k, k], { kind: 'uniform', bound }, group);
-  const b = options.bias === false ? undefined : m.param(`${name}.bias`, [options.out], { kind: 'uniform', bound }, group);
+  const w = m.param(`${name}.weight`, [options.out, inChannels, k, k], options.weightInit ?? { kind: 'uniform', bound }, group);
+  const b = options.bias === false ? undefined : m.param(`${name}.bias`, [options.out], options.biasInit ?? { kind: 'uniform', bound }, group);
   return op.conv2d(x, w, b, options.pad ?? (k - 1) / 2);
 }
 
@@ -50,7 +56,7 @@ export function convBn(m: ModelBuilder, name: string, x: Tensor, options: Omit<C
   return batchNorm(m, `${name}.bn`, y, options);
 }
 
-export interface PointwiseOptions {
+export interface PointwiseOptions extends LayerInit {
   out: number;
   bias?: boolean;
   group?: string;
@@ -66,9 +72,9 @@ export function pointwise(m: ModelBuilder, name: string, x: Tensor, options: Poi
   const c = x.shape[0]!;
   const bound = 1 / Math.sqrt(c);
   const group = options.group ?? 'default';
-  const w = op.reshape(m.param(`${name}.weight`, [options.out, c, 1, 1], { kind: 'uniform', bound }, group), [options.out, c]);
+  const w = op.reshape(m.param(`${name}.weight`, [options.out, c, 1, 1], options.weightInit ?? { kind: 'uniform', bound }, group), [options.out, c]);
   if (options.bias === false) return op.gemm(w, x);
-  const b = m.param(`${name}.bias`, [options.out], { kind: 'uniform', bound }, group);
+  const b = m.param(`${name}.bias`, [options.out], options.biasInit ?? { kind: 'uniform', bound }, group);
   return op.gemm(w, x, { c: op.reshape(b, [options.out, 1]) });
 }
 
