@@ -12,14 +12,14 @@ import { Backbone } from '../main/ml/backbone/backbone.js';
 import { loadNormalizedImage } from '../main/ml/backbone/preprocess.js';
 import { compileInference } from '../main/ml/engine/compile.js';
 import { initialValue } from '../main/ml/engine/init.js';
+import { trace } from '../main/ml/engine/model.js';
 import { createSession } from '../main/ml/engine/runtime.js';
 import { DataType, decodeModel, encodeModel } from '../main/ml/pipeline/protoGraph.js';
-import { deployableModel, featureGeometry } from '../main/ml/ssn/model.js';
+import { cachedScoringModel, deployableModel, featureGeometry } from '../main/ml/ssn/model.js';
 import { MapFinisher } from '../main/ml/ssn/postprocess.js';
 import { PREDICT_BATCH } from '../main/ml/ssn/predictor.js';
 import { PRESETS, resolveConfig } from '../main/ml/ssn/presets.js';
 import { orthogonalProjection } from '../main/ml/ssn/projection.js';
-import { compileRun } from '../main/ml/ssn/train.js';
 import { fmaPeakProbe, measureFmaPeak, median, timedAgainstPeak } from './engineBench.js';
 
 export interface InferenceBenchOptions {
@@ -90,8 +90,10 @@ async function fastHeads(backbone: Backbone) {
   const geometry = featureGeometry(config, s8Channels, s16Channels);
   const projection = orthogonalProjection(geometry.pooledChannels, geometry.channels);
   const plan = { config, geometry, featureScale: 1, supervised: false, batch: 1, projection };
-  const artifacts = compileRun(plan);
-  const values = new Map([...artifacts.params, ...artifacts.buffers].map((p) => [p.name, initialValue(p.init, p.shape, 'float32', 0, p.name)]));
+  // the parameters the heads declare, from a forward trace of the validation model (no gradients compiled)
+  const { m } = trace(cachedScoringModel(plan, 1), 'eval', 'float32');
+  const specs = [...m.params.values(), ...m.buffers.values()].map((entry) => entry.spec);
+  const values = new Map(specs.map((p) => [p.name, initialValue(p.init, p.shape, 'float32', 0, p.name)]));
   return (await createSession(compileInference(deployableModel(plan), values).bytes, { providers: ['cpu'] })).session;
 }
 

@@ -40,11 +40,16 @@ export function featureGeometry(config: TrainingConfig, s8Channels: number, s16C
 
 /** The pooled features of raw backbone maps, before projection and scaling: [N, 1536, h, w]. */
 export function poolFeatures(s8: Tensor, s16: Tensor, geometry: FeatureGeometry): Tensor {
-  const size: [number, number] = [geometry.height, geometry.width];
-  const a = s8.shape[2] === size[0] && s8.shape[3] === size[1] ? s8 : op.resizeBilinear(s8, size);
-  const b = op.resizeBilinear(s16, size);
-  return op.averagePool(op.concat([a, b], 1), 3);
+  return featurePool(op.concat([onHeadGrid(s8, geometry), onHeadGrid(s16, geometry)], 1));
 }
+
+/** A backbone map (or a per-position linear map of it) bilinearly resized to the grid the heads work on. */
+function onHeadGrid(x: Tensor, geometry: FeatureGeometry): Tensor {
+  return x.shape[2] === geometry.height && x.shape[3] === geometry.width ? x : op.resizeBilinear(x, [geometry.height, geometry.width]);
+}
+
+/** The feature stage's 3×3 average pool (stride 1, same size). */
+const featurePool = (x: Tensor) => op.averagePool(x, 3);
 
 /** [N, C, h, w] → [N, k, h, w] by the fixed [k, C] matrix. */
 export function project(m: ModelBuilder, x: Tensor, matrix: Float32Array, k: number): Tensor {
@@ -247,18 +252,16 @@ function foldedAdaptor(m: ModelBuilder, s8: Tensor, s16: Tensor, plan: ModelPlan
   const g = plan.geometry;
   const c = g.channels;
   const weight = foldedAdaptorWeight(m.value('adaptor.weight'), plan.projection, c, g.pooledChannels, plan.featureScale);
-  const size: [number, number] = [g.height, g.width];
   let from = 0;
   const parts = [s8, s16].map((x) => {
     const [n, channels, h, w] = x.shape as [number, number, number, number];
     const columns = floatArray(m.dtype, c * channels);
     for (let o = 0; o < c; o++) columns.set(weight.subarray(o * g.pooledChannels + from, o * g.pooledChannels + from + channels), o * channels);
     from += channels;
-    const y = fromChannelMajor(op.gemm(m.constant(columns, [c, channels]), toChannelMajor(x)), n, h, w);
-    return h === size[0] && w === size[1] ? y : op.resizeBilinear(y, size);
+    return onHeadGrid(fromChannelMajor(op.gemm(m.constant(columns, [c, channels]), toChannelMajor(x)), n, h, w), g);
   });
   const bias = m.constant(toFloatArray(m.dtype, m.value('adaptor.bias')), [c, 1]);
-  return op.add(toChannelMajor(op.averagePool(op.add(parts[0]!, parts[1]!), 3)), bias);
+  return op.add(toChannelMajor(featurePool(op.add(parts[0]!, parts[1]!))), bias);
 }
 
 /** scale · A · P ([c, c]·[c, pooled], or scale · A without a projection), accumulated in double precision. */
