@@ -10,6 +10,7 @@ import { initCommand } from './init.js';
 import { exportLabelsCommand, importLabelsCommand } from './labels.js';
 import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
+import { quantizeCommand } from './quantize.js';
 import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 import { thresholdsCommand } from './thresholds.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   modelsCommand,
   thresholdsCommand,
   exportCommand,
+  quantizeCommand,
   demoCommand,
   serveCommand,
   benchCommand,

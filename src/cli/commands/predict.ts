@@ -1,4 +1,3 @@
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { driftStatus, recordPredictions, type DriftStatus } from '../../main/deploy/driftMonitor.js';
 import { MlWorker } from '../../main/ml/jobs/mlWorker.js';
@@ -6,26 +5,8 @@ import type { PredictInput } from '../../main/ml/jobs/predict.js';
 import { Project } from '../../main/store/project.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { expandImageArgs } from '../imageArgs.js';
 import { parseVersion, requireProject } from '../modelArgs.js';
-
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff']);
-
-/** Files as given; a folder stands for the images directly in it. */
-async function expand(args: string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const arg of args) {
-    const info = await stat(arg).catch(() => null);
-    if (!info) throw new UsageError(`${arg} does not exist; give image files or folders of images`);
-    if (!info.isDirectory()) {
-      files.push(path.resolve(arg));
-      continue;
-    }
-    const names = (await readdir(arg)).filter((n) => IMAGE_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
-    files.push(...names.map((n) => path.resolve(arg, n)));
-  }
-  if (files.length === 0) throw new UsageError('no images to predict: give image files or folders that hold PNG, JPEG, BMP or TIFF files');
-  return files;
-}
 
 /** One heat-map name per image, unique even when two images share a name. */
 function heatmapNames(files: string[], dir: string): string[] {
@@ -49,7 +30,7 @@ export const predictCommand: Command = {
     const root = requireProject(values, 'predict');
     if (positionals.length === 0) throw new UsageError('dwb predict needs the images to score: dwb predict --project <dir> <images…>');
     const requested = parseVersion(values.model);
-    const files = await expand(positionals);
+    const files = await expandImageArgs(positionals, 'predict');
     const project = await Project.open(root);
     let versionId: number;
     try {

@@ -1,0 +1,46 @@
+import { quantizeBackbone } from '../../main/ml/backbone/quantizeBackbone.js';
+import { printJson, type Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { expandImageArgs } from '../imageArgs.js';
+import { parseSize } from '../modelArgs.js';
+
+const DEFAULT_SIZE = { height: 256, width: 256 };
+
+export const quantizeCommand: Command = {
+  name: 'quantize',
+  summary: 'make an int8 copy of a backbone, calibrated on images of the parts: faster on a CPU, train with it like any backbone',
+  usage: 'dwb quantize --backbone <float.onnx> --out <int8.onnx> <images or folders…> [--size HxW] [--json]',
+  examples: [
+    'dwb quantize --backbone resnet50.onnx --out resnet50-int8.onnx ~/inspection/tiles/images',
+    'dwb train --project ~/inspection/tiles --backbone resnet50-int8.onnx',
+  ],
+  options: { backbone: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' } },
+  allowPositionals: 100_000,
+  async run(values, positionals, ctx) {
+    if (typeof values.backbone !== 'string') throw new UsageError('dwb quantize needs --backbone <float.onnx>, the model to quantize');
+    if (typeof values.out !== 'string') throw new UsageError('dwb quantize needs --out <int8.onnx>, where to write the int8 backbone');
+    if (positionals.length === 0) throw new UsageError('dwb quantize needs images of the parts to calibrate on: dwb quantize --backbone <onnx> --out <onnx> <images or folders…>');
+    const images = await expandImageArgs(positionals, 'calibrate on');
+    const size = parseSize(values.size) ?? DEFAULT_SIZE;
+    const report = await quantizeBackbone({
+      input: values.backbone,
+      output: values.out,
+      images,
+      size,
+      signal: ctx.signal,
+      ...(ctx.interactive ? { onProgress: (stage, done, total) => ctx.err(`\r${stage}: ${done}/${total} images\x1b[K`) } : {}),
+    });
+    if (ctx.interactive) ctx.err('\r\x1b[K');
+    if (values.json) return printJson(ctx, report);
+    const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+    ctx.out(
+      `wrote ${report.output} (${report.int8Megabytes.toFixed(1)} MB; the float model ${report.floatMegabytes.toFixed(1)} MB)\n` +
+        `  calibrated on ${report.calibrationImages} images at ${size.height}×${size.width}; ${report.integerConvolutions} of ${report.convolutions} convolutions run on int8 kernels here\n` +
+        (Object.keys(report.floatNodes).length ? `  still in float: ${Object.entries(report.floatNodes).map(([op, n]) => `${n} ${op}`).join(', ')}\n` : '') +
+        `  on ${report.checkImages} ${report.checkImagesHeldOut ? 'other' : 'of the same'} images: ` +
+        report.agreement.map((a) => `${a.output} within ${pct(a.relativeError)} of the float maps (cosine ${a.cosine.toFixed(3)})`).join(', ') +
+        `\n  ${report.int8MsPerImage.toFixed(1)} ms per image against ${report.floatMsPerImage.toFixed(1)} (${(report.floatMsPerImage / report.int8MsPerImage).toFixed(2)}× as fast)\n` +
+        `train with it: dwb train --project <dir> --backbone ${values.out}\n`,
+    );
+  },
+};
