@@ -81,7 +81,7 @@ export async function benchDeployDataset(dir: string, options: DeployBenchOption
     const exported = await exportModelVersion(project, { versionId, out: path.join(work, 'export', `${name}.onnx`) });
     const model = await loadTrainedModel(project, version);
     const predictor = await Predictor.create(model, { cacheDir: project.layout.featureCache, providers: ['cpu'] });
-    const { session } = await createSession(await import('node:fs/promises').then((fs) => fs.readFile(exported.file)), { providers: ['cpu'] });
+    const { session } = await createSession(await import('node:fs/promises').then((fs) => fs.readFile(exported.file)), { providers: ['cpu'], spinning: true });
     let maxScoreDiff = 0;
     let maxMapDiff = 0;
     let onnxMs = 0;

@@ -5,11 +5,15 @@
 // each timed run, so the figure says how far the hardware is from doing better. Then the fast preset's deployable
 // heads for that backbone (adaptor, segmentation and classification heads on its maps; timed at their initial
 // values, which their cost does not depend on), and the map post-processing: together what `dwb predict` runs.
-import { readdir, readFile } from 'node:fs/promises';
+// Each backbone is timed again as the int8 copy `dwb quantize` makes of it.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { Backbone } from '../main/ml/backbone/backbone.js';
 import { loadNormalizedImage } from '../main/ml/backbone/preprocess.js';
+import { quantizeBackbone } from '../main/ml/backbone/quantizeBackbone.js';
 import { compileInference } from '../main/ml/engine/compile.js';
 import { initialValue } from '../main/ml/engine/init.js';
 import { trace } from '../main/ml/engine/model.js';
@@ -42,6 +46,10 @@ export interface BackboneInference {
   /** The fast preset's heads on one image's backbone maps. */
   headsMs: number;
   postprocessMs: number;
+  /** Decoding the same images stored at the model's size (256² PNG). */
+  decodeAtSizeMs: number;
+  /** decode of a 256² PNG + backbone + heads + post-processing, one image at a time. */
+  singleTotalAtSizeMs: number;
   /** decode + backbone + heads + post-processing, one image at a time / with the backbone batched. */
   singleTotalMs: number;
   batchedTotalMs: number;
@@ -113,6 +121,9 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
     backbones: [],
   };
   const plane = 3 * height * width;
+  const trainDir = path.join(options.datasets, 'mvtec_bottle', 'train', 'good');
+  const calibration = (await readdir(trainDir)).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().slice(0, 40).map((f) => path.join(trainDir, f));
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'dwb-bench-int8-'));
   const finisher = await MapFinisher.create({ ...PRESETS.fast, backbonePath: '', seed: 0, mapScoreWeight: 1 }, height / 8, width / 8);
   try {
     const logits = new Float32Array((height / 8) * (width / 8)).fill(0.1);
@@ -120,11 +131,18 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
     const post = await timedAgainstPeak(options.runs * 4, () => finisher.finish(0.5, logits));
     const decode = await timedAgainstPeak(options.runs, () => Promise.all(files.map((f) => loadNormalizedImage(f, size))));
     const decodeMs = median(decode.times) / files.length;
+    // the same images stored at the model's size, as a camera cropped to the part would give them
+    const small = await Promise.all(files.map(async (f, k) => {
+      const out = path.join(scratch, `small-${k}.png`);
+      await sharp(f).resize(width, height).png().toFile(out);
+      return out;
+    }));
+    const decodeSmall = await timedAgainstPeak(options.runs, () => Promise.all(small.map((f) => loadNormalizedImage(f, size))));
+    const decodeAtSizeMs = median(decodeSmall.times) / small.length;
     const postprocessMs = median(post.times);
-    for (const name of backbones) {
-      const file = path.join(options.models, name);
+    const timeBackbone = async (name: string, file: string, countFrom: string): Promise<void> => {
       log(`${name}: counting multiply-adds, timing…\n`);
-      const gflop = (2 * (await convMultiplyAdds(file, size))) / 1e9;
+      const gflop = (2 * (await convMultiplyAdds(countFrom, size))) / 1e9;
       const backbone = await Backbone.load(file, { providers: ['cpu'] });
       try {
         const one = await loadNormalizedImage(files[0]!, size);
@@ -153,6 +171,8 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
           headsMs,
           postprocessMs,
           singleTotalMs: decodeMs + singleMs + headsMs + postprocessMs,
+          decodeAtSizeMs,
+          singleTotalAtSizeMs: decodeAtSizeMs + singleMs + headsMs + postprocessMs,
           batchedTotalMs: decodeMs + batchedMsPerImage + headsMs + postprocessMs,
         };
         result.backbones.push(row);
@@ -163,9 +183,19 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
       } finally {
         await backbone.release();
       }
+    };
+    for (const name of backbones) {
+      const file = path.join(options.models, name);
+      await timeBackbone(name, file, file);
+      // its int8 copy, calibrated on bottle training images (the timed images are test images); its share of the
+      // float32 FMA peak is of the same arithmetic, so above 100 % means the integer kernels beat float's ceiling
+      const int8 = path.join(scratch, name.replace(/\.onnx$/, '-int8.onnx'));
+      await quantizeBackbone({ input: file, output: int8, images: calibration, size });
+      await timeBackbone(`${name} int8`, int8, file);
     }
   } finally {
     await finisher.release();
+    await rm(scratch, { recursive: true, force: true });
   }
   return result;
 }

@@ -223,7 +223,7 @@ async function inferenceSection(values: Record<string, string | boolean | undefi
     for (const b of r.backbones) {
       const share = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(0)}%`);
       ctx.out(
-        `  ${b.backbone}: ${b.gflopPerImage.toFixed(2)} GFLOP; decode ${b.decodeMs.toFixed(1)} + backbone ${b.singleMs.toFixed(1)} (${share(b.singlePeakShare)} of peak) + heads ${b.headsMs.toFixed(1)} + post ${b.postprocessMs.toFixed(1)} = ${b.singleTotalMs.toFixed(1)} ms one at a time; ` +
+        `  ${b.backbone}: ${b.gflopPerImage.toFixed(2)} GFLOP; decode ${b.decodeMs.toFixed(1)} + backbone ${b.singleMs.toFixed(1)} (${share(b.singlePeakShare)} of peak) + heads ${b.headsMs.toFixed(1)} + post ${b.postprocessMs.toFixed(1)} = ${b.singleTotalMs.toFixed(1)} ms one at a time (${b.singleTotalAtSizeMs.toFixed(1)} from a 256² PNG, decoded in ${b.decodeAtSizeMs.toFixed(1)}); ` +
           `backbone ${b.batchedMsPerImage.toFixed(1)} ms/image (${share(b.batchedPeakShare)}) → ${b.batchedTotalMs.toFixed(1)} ms in batches\n`,
       );
     }

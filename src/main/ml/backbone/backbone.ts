@@ -51,7 +51,8 @@ export class Backbone {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     let runtime;
     try {
-      runtime = await createSession(bytes, options);
+      // the backbone is the pipeline's long run: its pool spins (see SessionOptions.spinning), the short ones sleep
+      runtime = await createSession(bytes, { ...options, spinning: true });
     } catch (error) {
       throw new BackboneError(`${file} is not a loadable ONNX model (${firstLine(error)}); give an ONNX feature extractor exported with opset ≥ 11`);
     }

@@ -9,7 +9,7 @@ import ort from 'onnxruntime-node';
 import { createSession } from '../engine/runtime.js';
 import { decodeModel } from '../pipeline/protoGraph.js';
 import type { ImageSize } from '../ssn/types.js';
-import { Backbone, BackboneError } from './backbone.js';
+import { Backbone, BackboneError, type FeatureMaps } from './backbone.js';
 import { loadNormalizedImage } from './preprocess.js';
 import { accumulateRanges, calibrationModel, QuantizeError, quantizeModel, type ActivationRange } from './quantize.js';
 
@@ -120,6 +120,7 @@ export async function quantizeBackbone(options: QuantizeBackboneOptions): Promis
   const partial = `${options.output}.partial-${process.pid}`;
   await writeFile(partial, quantized.bytes);
   let int8: Backbone | undefined;
+  let released = false;
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'dwb-quantize-'));
   try {
     const optimizedPath = path.join(scratch, 'optimized.onnx');
@@ -134,38 +135,47 @@ export async function quantizeBackbone(options: QuantizeBackboneOptions): Promis
     await rename(partial, options.output);
 
     const sums = new Map<string, { diff: number; norm: number; cosine: number }>([[s8Name, { diff: 0, norm: 0, cosine: 0 }], [s16Name, { diff: 0, norm: 0, cosine: 0 }]]);
-    let floatMs = 0;
-    let int8Ms = 0;
-    const images = [];
+    const images: Float32Array[] = [];
     for (const file of checkFiles) images.push(await loadNormalizedImage(file, size));
-    // one warm-up each, then the two models alternate image by image so drift on a shared machine hits both alike
-    await float.run(images[0]!, 1, size.height, size.width);
-    await int8.run(images[0]!, 1, size.height, size.width);
-    for (const [i, image] of images.entries()) {
-      throwIfAborted(options.signal);
-      let started = performance.now();
-      const a = await float.run(image, 1, size.height, size.width);
-      floatMs += performance.now() - started;
-      started = performance.now();
-      const b = await int8.run(image, 1, size.height, size.width);
-      int8Ms += performance.now() - started;
+    // one model after the other, each warmed up, not alternating: a backbone's pool threads spin after a run
+    // (SessionOptions.spinning) and would slow whichever model ran second
+    const timed = async (model: Backbone, stage: number): Promise<{ ms: number; maps: FeatureMaps[] }> => {
+      await model.run(images[0]!, 1, size.height, size.width);
+      const maps: FeatureMaps[] = [];
+      let ms = 0;
+      for (const [i, image] of images.entries()) {
+        throwIfAborted(options.signal);
+        const started = performance.now();
+        maps.push(await model.run(image, 1, size.height, size.width));
+        ms += performance.now() - started;
+        options.onProgress?.('checking', stage * images.length + i + 1, 2 * images.length);
+      }
+      return { ms, maps };
+    };
+    const reference = await timed(float, 0);
+    await float.release();
+    released = true;
+    const candidate = await timed(int8, 1);
+    const floatMs = reference.ms;
+    const int8Ms = candidate.ms;
+    for (const [k, a] of reference.maps.entries()) {
+      const b = candidate.maps[k]!;
       for (const [name, x, y] of [[s8Name, a.s8, b.s8], [s16Name, a.s16, b.s16]] as const) {
         let diff = 0;
         let norm = 0;
         let dot = 0;
         let normY = 0;
-        for (let k = 0; k < x.length; k++) {
-          diff += (x[k]! - y[k]!) ** 2;
-          norm += x[k]! ** 2;
-          dot += x[k]! * y[k]!;
-          normY += y[k]! ** 2;
+        for (let j = 0; j < x.length; j++) {
+          diff += (x[j]! - y[j]!) ** 2;
+          norm += x[j]! ** 2;
+          dot += x[j]! * y[j]!;
+          normY += y[j]! ** 2;
         }
         const s = sums.get(name)!;
         s.diff += diff;
         s.norm += norm;
         s.cosine += norm > 0 && normY > 0 ? dot / Math.sqrt(norm * normY) : 1;
       }
-      options.onProgress?.('checking', i + 1, images.length);
     }
     return {
       input: path.resolve(options.input),
@@ -187,7 +197,7 @@ export async function quantizeBackbone(options: QuantizeBackboneOptions): Promis
     await rm(partial, { force: true });
     throw error;
   } finally {
-    await Promise.all([float.release(), int8?.release()]);
+    await Promise.all([released ? undefined : float.release(), int8?.release()]);
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -20,6 +20,14 @@ export interface SessionOptions {
   threads?: number;
   /** Keep every node on the chosen provider: fail instead of silently running some ops on the CPU. */
   strict?: boolean;
+  /**
+   * Let the pool's threads spin between parallel sections and after a run (ONNX Runtime's default), instead of
+   * sleeping. Spinning threads hold a core the next session needs: predicting runs four sessions in turn (decode,
+   * backbone, heads, map), and on 2 cores with every pool spinning 89 images took 17.2 s and one image 127–153 ms;
+   * with only the backbone's spinning 13.7 s and 82–88 ms. A session that runs alone wants it: a sleeping pool lets
+   * the cores idle between parallel sections, and the int8 ResNet-50 alone took 43 ms after a pause, 27.5 spinning.
+   */
+  spinning?: boolean;
   /** Where ONNX Runtime writes the graph it actually runs (after its fusions), to check what it made of a model. */
   optimizedModelPath?: string;
 }
@@ -53,10 +61,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
         ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
         extra: {
           session: {
-            // ONNX Runtime's pool threads spin after each run by default, holding a core the next session needs:
-            // predicting runs four sessions in turn (decode, backbone, heads, map) and on 2 cores 89 images took
-            // 17.4 s spinning against 12.4 s not, with training unchanged (39.3 / 39.5 s either way)
-            intra_op: { allow_spinning: '0' },
+            intra_op: { allow_spinning: options.spinning ? '1' : '0' },
             ...(options.strict && provider !== 'cpu' ? { disable_cpu_ep_fallback: '1' } : {}),
           },
         },
