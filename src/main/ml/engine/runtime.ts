@@ -25,7 +25,7 @@ export interface SessionOptions {
    * sleeping. Spinning threads hold a core the next session needs: predicting runs four sessions in turn (decode,
    * backbone, heads, map), and on 2 cores with every pool spinning 89 images took 17.2 s and one image 127–153 ms;
    * with only the backbone's spinning 13.7 s and 82–88 ms. A session that runs alone wants it: a sleeping pool lets
-   * the cores idle between parallel sections, and the int8 ResNet-50 alone took 43 ms after a pause, 27.5 spinning.
+   * the cores idle between parallel sections, and the int8 ResNet-50 alone took 42–45 ms after a pause, 27.5 spinning.
    */
   spinning?: boolean;
   /** Where ONNX Runtime writes the graph it actually runs (after its fusions), to check what it made of a model. */
