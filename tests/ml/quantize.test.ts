@@ -3,14 +3,18 @@
 // model's on images calibration did not see, the file must load as a backbone like any other, and what cannot be
 // quantized must be refused with a reason, leaving nothing half-written.
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Backbone } from '../../src/main/ml/backbone/backbone.js';
 import { calibrationModel, QuantizeError } from '../../src/main/ml/backbone/quantize.js';
 import { quantizeBackbone } from '../../src/main/ml/backbone/quantizeBackbone.js';
+import { runImport } from '../../src/main/import/importer.js';
+import { planImport } from '../../src/main/import/sources.js';
+import { Project } from '../../src/main/store/project.js';
 import { MODELS } from '../helpers/bottleProject.js';
+import { dwb, onlyJson } from '../helpers/cli.js';
 import { DATASETS, datasetsAvailable, DWB, useTempDirs } from '../helpers/paths.js';
 
 const tempDir = useTempDirs();
@@ -80,6 +84,22 @@ describe.runIf(datasetsAvailable())('int8 backbone', () => {
     expect(report.output).toBe(out);
     expect(report.integerConvolutions).toBe(24);
     expect(report.int8MsPerImage).toBeGreaterThan(0);
+    // --project: its normal training images (the import keeps some for validation)
+    const source = path.join(dir, 'tiles');
+    await mkdir(path.join(source, 'train', 'good'), { recursive: true });
+    await mkdir(path.join(source, 'test', 'good'), { recursive: true });
+    for (const f of await tileImages(12)) await copyFile(f, path.join(source, 'train', 'good', path.basename(f)));
+    await copyFile((await tileImages(13))[12]!, path.join(source, 'test', 'good', 'part.jpg'));
+    const project = await Project.create(path.join(dir, 'project'));
+    await runImport(project, await planImport(source, 'mvtec'));
+    const normal = project.images.count({ split: 'train', labelState: 'normal' });
+    project.close();
+    const fromProject = onlyJson(await dwb(['quantize', '--backbone', path.join(MODELS, 'mobilenet_v1_keras_imagenet_s8s16.onnx'), '--out', out, '--size', '64x64', '--project', project.layout.root, '--json']));
+    expect(normal).toBeGreaterThanOrEqual(8);
+    expect(fromProject.calibrationImages + fromProject.checkImages).toBe(normal);
+    const both = await dwb(['quantize', '--backbone', 'b.onnx', '--out', out, '--project', project.layout.root, imageDir]);
+    expect(both).toMatchObject({ code: 2, stdout: '' });
+    expect(both.stderr).toMatch(/--project <dir> or images, not both/);
     const failed = await promisify(execFile)(process.execPath, [DWB, 'quantize', '--backbone', path.join(MODELS, 'mobilenet_v1_keras_imagenet_s8s16.onnx'), imageDir]).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 2 });
     expect((failed as { stderr: string }).stderr).toMatch(/needs --out <int8.onnx>/);

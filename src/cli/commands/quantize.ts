@@ -1,4 +1,5 @@
 import { quantizeBackbone } from '../../main/ml/backbone/quantizeBackbone.js';
+import { Project } from '../../main/store/project.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { expandImageArgs } from '../imageArgs.js';
@@ -9,18 +10,22 @@ const DEFAULT_SIZE = { height: 256, width: 256 };
 export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'make an int8 copy of a backbone, calibrated on images of the parts: faster on a CPU, train with it like any backbone',
-  usage: 'dwb quantize --backbone <float.onnx> --out <int8.onnx> <images or folders…> [--size HxW] [--json]',
+  usage: 'dwb quantize --backbone <float.onnx> --out <int8.onnx> (--project <dir> | <images or folders…>) [--size HxW] [--json]',
   examples: [
-    'dwb quantize --backbone resnet50.onnx --out resnet50-int8.onnx ~/inspection/tiles/images',
+    'dwb quantize --backbone resnet50.onnx --out resnet50-int8.onnx --project ~/inspection/tiles',
+    'dwb quantize --backbone resnet50.onnx --out resnet50-int8.onnx /mnt/camera/good-parts --size 256x640',
     'dwb train --project ~/inspection/tiles --backbone resnet50-int8.onnx',
   ],
-  options: { backbone: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' } },
+  options: { backbone: { type: 'string' }, out: { type: 'string' }, project: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' } },
   allowPositionals: 100_000,
   async run(values, positionals, ctx) {
     if (typeof values.backbone !== 'string') throw new UsageError('dwb quantize needs --backbone <float.onnx>, the model to quantize');
     if (typeof values.out !== 'string') throw new UsageError('dwb quantize needs --out <int8.onnx>, where to write the int8 backbone');
-    if (positionals.length === 0) throw new UsageError('dwb quantize needs images of the parts to calibrate on: dwb quantize --backbone <onnx> --out <onnx> <images or folders…>');
-    const images = await expandImageArgs(positionals, 'calibrate on');
+    if (positionals.length === 0 && typeof values.project !== 'string') {
+      throw new UsageError('dwb quantize needs images of the parts to calibrate on: --project <dir> (its normal training images) or image files and folders');
+    }
+    if (positionals.length > 0 && typeof values.project === 'string') throw new UsageError('dwb quantize takes --project <dir> or images, not both');
+    const images = typeof values.project === 'string' ? await projectImages(values.project) : await expandImageArgs(positionals, 'calibrate on');
     const size = parseSize(values.size) ?? DEFAULT_SIZE;
     const report = await quantizeBackbone({
       input: values.backbone,
@@ -40,7 +45,19 @@ export const quantizeCommand: Command = {
         `  on ${report.checkImages} ${report.checkImagesHeldOut ? 'other' : 'of the same'} images: ` +
         report.agreement.map((a) => `${a.output} within ${pct(a.relativeError)} of the float maps (cosine ${a.cosine.toFixed(3)})`).join(', ') +
         `\n  ${report.int8MsPerImage.toFixed(1)} ms per image against ${report.floatMsPerImage.toFixed(1)} (${(report.floatMsPerImage / report.int8MsPerImage).toFixed(2)}× as fast)\n` +
-        `train with it: dwb train --project <dir> --backbone ${values.out}\n`,
+        `train with it: dwb train --project ${typeof values.project === 'string' ? values.project : '<dir>'} --backbone ${values.out}\n`,
     );
   },
 };
+
+/** The project's normal training images: what its model will see most of. */
+async function projectImages(root: string): Promise<string[]> {
+  const project = await Project.open(root);
+  try {
+    const images = project.images.list({ split: 'train', labelState: 'normal' });
+    if (images.length === 0) throw new UsageError(`${root} has no normal training images to calibrate on; label some good parts as normal, or give image folders instead of --project`);
+    return images.map((image) => project.imagePath(image));
+  } finally {
+    project.close();
+  }
+}
