@@ -80,6 +80,19 @@ export interface EvaluationMetrics {
   normal_q99: number | null;
 }
 
+/** One defect class's anomalous images against every normal image of the split; fractions in [0, 1] or null. */
+export interface ClassMetrics {
+  /** null: anomalous images that have no class. */
+  defectClass: string | null;
+  anomalous: number;
+  masks: number;
+  image_auroc: number | null;
+  image_ap: number | null;
+  pixel_auroc: number | null;
+  aupro: number | null;
+  pixel_ap: number | null;
+}
+
 export interface EvaluationSummary {
   id: number;
   versionId: number;
@@ -94,6 +107,8 @@ export interface EvaluationSummary {
   mapWidth: number;
   mapHeight: number;
   metrics: EvaluationMetrics;
+  /** Per defect class, most images first; null for an evaluation written before they were kept. */
+  byClass: ClassMetrics[] | null;
 }
 
 /** One evaluated image: score, the label it had then, and where its anomaly map is (8-bit levels over [min, max]). */

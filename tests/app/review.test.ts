@@ -66,7 +66,7 @@ async function setUp() {
     return { imageId, labelState, hasMask, score, mapSha256: await project.models.storeMap(encoded.png), mapMin: encoded.min, mapMax: encoded.max };
   };
   const add = async (split: 'val' | 'test', images: ScoredImage[]) =>
-    project.models.addEvaluation({ versionId: version, split, metrics: NO_METRICS, msPerImage: 1, provider: 'cpu', mapWidth: MAP_W, mapHeight: MAP_H, images });
+    project.models.addEvaluation({ versionId: version, split, metrics: NO_METRICS, byClass: [], msPerImage: 1, provider: 'cpu', mapWidth: MAP_W, mapHeight: MAP_H, images });
   const cold = map(() => false);
   await add('val', await Promise.all(project.images.list({ split: 'val' }).map((v, i) => evaluated(v.id, 'normal', false, 0.2 + 0.01 * i, cold))));
   await add('test', [

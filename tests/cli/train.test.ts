@@ -56,8 +56,11 @@ describe.runIf(datasetsAvailable())('dwb train, eval, predict, models', () => {
 
     const evaluated = onlyJson(await dwb(['eval', '--project', project, '--json']));
     expect(Object.keys(evaluated).sort()).toEqual(
-      [...METRIC_KEYS, 'version', 'split', 'images', 'normal', 'anomalous', 'masks', 'ms_per_image', 'provider'].sort(),
+      [...METRIC_KEYS, 'version', 'split', 'images', 'normal', 'anomalous', 'masks', 'ms_per_image', 'provider', 'by_class'].sort(),
     );
+    // one defect class: its metrics against the normal images are the split's own
+    expect(evaluated.by_class).toEqual([expect.objectContaining({ defect_class: 'broken_large', anomalous: 2, masks: 2 })]);
+    for (const key of ['image_auroc', 'image_ap', 'pixel_auroc', 'aupro', 'pixel_ap']) expect(evaluated.by_class[0][key]).toBeCloseTo(evaluated[key], 9);
     for (const key of METRIC_KEYS) {
       expect(evaluated[key]).toBeGreaterThanOrEqual(0);
       expect(evaluated[key]).toBeLessThanOrEqual(1);

@@ -120,6 +120,12 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     }
     await page.getByTestId('missed-regions').waitFor();
     await expect(page.getByTestId('metric-image_auroc').textContent()).resolves.toMatch(/\d+\.\d/);
+    // one row per defect class, each with its 3 test images and an image AUROC against the 5 normal ones
+    const classRows = page.getByTestId('class-metrics-row');
+    expect(await classRows.count()).toBe(2);
+    const cells = await Promise.all([0, 1].map((i) => classRows.nth(i).locator('td').allTextContents()));
+    expect(cells.map((c) => c.slice(0, 3))).toEqual([['broken_large', '3', '3'], ['contamination', '3', '3']]);
+    for (const c of cells) expect(c[3]).toMatch(/^\d+\.\d$/);
     await shot('evaluation');
 
     // the review queue: accept a predicted mask, confirm a normal, undo a third action

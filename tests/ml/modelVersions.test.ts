@@ -14,7 +14,7 @@ import type { NewModelVersion } from '../../src/main/store/modelVersions.js';
 import { Project } from '../../src/main/store/project.js';
 import { decodeTensors, encodeTensors } from '../../src/main/store/tensorFile.js';
 import type { TrainingRequest } from '../../src/main/store/trainingRuns.js';
-import type { EvaluationMetrics } from '../../src/shared/models.js';
+import type { ClassMetrics, EvaluationMetrics } from '../../src/shared/models.js';
 import { writeMask, writeSurface } from '../helpers/images.js';
 import { PROJECT_ROOT, useTempDirs } from '../helpers/paths.js';
 
@@ -60,6 +60,10 @@ async function newVersion(project: Project, graph: Uint8Array, seed = 1): Promis
 const METRICS: EvaluationMetrics = {
   image_auroc: 1, image_ap: 1, image_f1max: 1, pg2: 1, pb2: 1, pixel_auroc: 0.9, aupro: 0.8, pixel_ap: 0.5, pixel_f1max: 0.6, f1max_threshold: 0.5, normal_q99: 0.4,
 };
+const BY_CLASS: ClassMetrics[] = [
+  { defectClass: 'crack', anomalous: 3, masks: 2, image_auroc: 0.9, image_ap: 0.8, pixel_auroc: 0.95, aupro: 0.7, pixel_ap: 0.4 },
+  { defectClass: null, anomalous: 1, masks: 0, image_auroc: 1, image_ap: 1, pixel_auroc: null, aupro: null, pixel_ap: null },
+];
 
 describe('model versions in the store', () => {
   it('migrates a project from before model versions without touching its images', async () => {
@@ -133,7 +137,7 @@ describe('model versions in the store', () => {
     const mapShared = await project.models.storeMap(Buffer.from('map-shared'));
     const evaluate = (versionId: number, maps: string[]) =>
       project.models.addEvaluation({
-        versionId, split: 'test', metrics: METRICS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
+        versionId, split: 'test', metrics: METRICS, byClass: BY_CLASS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
         images: maps.map((mapSha256, i) => ({ imageId: image!.id + i, labelState: 'normal', hasMask: false, score: 0.1, mapSha256, mapMin: 0, mapMax: 1 })),
       });
     await evaluate(a, [mapA, mapShared]);
@@ -141,6 +145,7 @@ describe('model versions in the store', () => {
     const second = await evaluate(a, [mapShared]);
     // the newer evaluation replaced the older one, and the map only the old one named is gone
     expect(project.models.evaluations(a)).toEqual([second]);
+    expect(second.byClass).toEqual(BY_CLASS);
     expect(existsSync(project.models.mapPath(mapA))).toBe(false);
     expect(project.models.evaluation(a, 'test')!.perImage).toHaveLength(1);
     expect(() => project.db.prepare('UPDATE evaluations SET ms_per_image = 1').run()).toThrow(/never changes/);

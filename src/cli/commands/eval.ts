@@ -60,14 +60,27 @@ export const evalCommand: Command = {
           pixel_f1max: m.pixel_f1max,
           ms_per_image: result.msPerImage,
           provider: result.provider,
+          by_class: (result.byClass ?? []).map((c) => ({ defect_class: c.defectClass, anomalous: c.anomalous, masks: c.masks, image_auroc: c.image_auroc, image_ap: c.image_ap, pixel_auroc: c.pixel_auroc, aupro: c.aupro, pixel_ap: c.pixel_ap })),
         });
         return;
       }
+      const classes = result.byClass ?? [];
+      const width = Math.max(12, ...classes.map((c) => (c.defectClass ?? '(no class)').length));
       ctx.out(
         [
           `model v${versionId} on ${split}: ${result.images} images (${result.normal} normal, ${result.anomalous} anomalous, ${result.masks} with masks)`,
           `  image  AUROC ${percent(m.image_auroc)}  AP ${percent(m.image_ap)}  F1-max ${percent(m.image_f1max)}  PG2 ${percent(m.pg2)}  PB2 ${percent(m.pb2)}`,
           `  pixel  AUROC ${percent(m.pixel_auroc)}  AUPRO ${percent(m.aupro)}  AP ${percent(m.pixel_ap)}  F1-max ${percent(m.pixel_f1max)}`,
+          ...(classes.length > 1 || classes.some((c) => c.defectClass !== null)
+            ? [
+                `  per defect class, against all ${result.normal} normal images:`,
+                `    ${'class'.padEnd(width)}  images  masks  img AUROC  img AP  px AUROC  AUPRO  px AP`,
+                ...classes.map(
+                  (c) =>
+                    `    ${(c.defectClass ?? '(no class)').padEnd(width)}  ${String(c.anomalous).padStart(6)}  ${String(c.masks).padStart(5)}  ${percent(c.image_auroc).padStart(9)}  ${percent(c.image_ap).padStart(6)}  ${percent(c.pixel_auroc).padStart(8)}  ${percent(c.aupro).padStart(5)}  ${percent(c.pixel_ap).padStart(5)}`,
+                ),
+              ]
+            : []),
           `  ${result.msPerImage.toFixed(1)} ms per image on ${result.provider} (percent; — where the split cannot give a metric)`,
         ].join('\n') + '\n',
       );

@@ -45,6 +45,10 @@
 //   derivePixelThreshold(validationAccumulator, { normalQuantile: 0.999 }) → { threshold, basis: 'pixel-f1max' |
 //     'normal-quantile', f1?, note }
 //
+// Per defect class: ClassMetricsAccumulator — addNormal(score, map?), addAnomalous(class, score, map, mask?) →
+//   result(): per class its anomalous images against all normal ones (image AUROC/AP, pixel AUROC/AUPRO/AP);
+//   allPixels(): the merged accumulator of every map (the split's own pixel metrics).
+//
 // Drift (issue 12 item 5):
 //   checkDrift(validationGoodScores, recentPassedScores, { alpha: 0.01, minRecent: 30, below: passThreshold })
 //     → { statistic (KS D), pValue, method, warn, enoughData, signedGap (> 0: recent higher), medianShift, message }
@@ -60,3 +64,4 @@ export * from './thresholds.js';
 export * from './pixelThreshold.js';
 export { float32Between, firstFloat32Above, lastFloat32AtOrBelow } from './float32.js';
 export * from './drift.js';
+export * from './classMetrics.js';

@@ -279,6 +279,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX monitor_files_sha ON monitor_files (sha256) WHERE status = 'scored';
     `,
   },
+  {
+    version: 8,
+    description: 'per-defect-class metrics of an evaluation',
+    sql: `
+      -- Each defect class's anomalous images against all the split's normal images (JSON); null for evaluations
+      -- written before the workbench kept them.
+      ALTER TABLE evaluations ADD COLUMN by_class TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -11,6 +11,7 @@ import {
   type EvaluatedImage,
   type ScoredImage,
   type EvaluationDetail,
+  type ClassMetrics,
   type EvaluationMetrics,
   type EvaluationSummary,
   type ModelSize,
@@ -48,6 +49,7 @@ export interface NewEvaluation {
   versionId: number;
   split: Split;
   metrics: EvaluationMetrics;
+  byClass: ClassMetrics[];
   msPerImage: number;
   provider: string;
   mapWidth: number;
@@ -82,6 +84,7 @@ interface EvaluationRow {
   created_at: string;
   split: Split;
   metrics: string;
+  by_class: string | null;
   images: number;
   ms_per_image: number;
   provider: string;
@@ -313,14 +316,15 @@ export class ModelVersions {
         for (const old of previous) this.db.prepare('DELETE FROM evaluations WHERE id = ?').run(old);
         const result = this.db
           .prepare(
-            `INSERT INTO evaluations (version_id, created_at, split, metrics, images, ms_per_image, provider, map_width, map_height)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO evaluations (version_id, created_at, split, metrics, by_class, images, ms_per_image, provider, map_width, map_height)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             input.versionId,
             new Date().toISOString(),
             input.split,
             JSON.stringify(input.metrics),
+            JSON.stringify(input.byClass),
             input.images.length,
             input.msPerImage,
             input.provider,
@@ -398,6 +402,7 @@ export class ModelVersions {
       mapWidth: row.map_width,
       mapHeight: row.map_height,
       metrics: JSON.parse(row.metrics) as EvaluationMetrics,
+      byClass: row.by_class === null ? null : (JSON.parse(row.by_class) as ClassMetrics[]),
     };
   }
 

@@ -7,7 +7,7 @@ import type { Split } from '../../../shared/domain.js';
 import { CancelledError } from '../../../shared/errors.js';
 import type { ScoredImage, EvaluationMetrics, EvaluationSummary } from '../../../shared/models.js';
 import { encodeMap, maskAtSize } from '../../images/anomalyMap.js';
-import { imageMetrics, PixelMetricsAccumulator } from '../../metrics/index.js';
+import { ClassMetricsAccumulator, imageMetrics, type PixelMetricsAccumulator } from '../../metrics/index.js';
 import type { Project } from '../../store/project.js';
 import type { ExecutionProvider } from '../engine/runtime.js';
 import { loadTrainedModel } from './modelFiles.js';
@@ -39,9 +39,7 @@ export async function evaluateVersion(project: Project, versionId: number, split
   const scores: number[] = [];
   const labels: number[] = [];
   const normalScores: number[] = [];
-  const pixels = new PixelMetricsAccumulator({ keepRegions: false });
-  let pixelImages = 0;
-  let pixelDefects = 0;
+  const byClass = new ClassMetricsAccumulator();
   const evaluated: ScoredImage[] = [];
   let mapWidth = version.size.width;
   let mapHeight = version.size.height;
@@ -90,14 +88,10 @@ export async function evaluateVersion(project: Project, versionId: number, split
           labels.push(image.labelState === 'anomalous' ? 1 : 0);
           if (image.labelState === 'normal') normalScores.push(prediction.score);
         }
-        if (image.labelState === 'normal') {
-          pixels.add(prediction.map, null, mapWidth, mapHeight);
-          pixelImages++;
-        } else if (image.labelState === 'anomalous' && image.maskSha256) {
-          const mask = await maskAtSize(project.maskPath(image)!, mapWidth, mapHeight);
-          pixels.add(prediction.map, mask, mapWidth, mapHeight);
-          pixelImages++;
-          pixelDefects++;
+        if (image.labelState === 'normal') byClass.addNormal(prediction.score, prediction.map, mapWidth, mapHeight);
+        else if (image.labelState === 'anomalous') {
+          const mask = image.maskSha256 ? await maskAtSize(project.maskPath(image)!, mapWidth, mapHeight) : null;
+          byClass.addAnomalous(image.defectClass ?? null, prediction.score, prediction.map, mask, mapWidth, mapHeight);
         }
       }
       options.onProgress?.({ versionId, split, done: start + batch.length, total: images.length });
@@ -105,11 +99,12 @@ export async function evaluateVersion(project: Project, versionId: number, split
   } finally {
     await predictor.release();
   }
-  const metrics = evaluationMetrics(scores, labels, normalScores, pixelImages > 0 && pixelDefects > 0 ? pixels : null);
+  const metrics = evaluationMetrics(scores, labels, normalScores, byClass.allPixels());
   return project.models.addEvaluation({
     versionId,
     split,
     metrics,
+    byClass: byClass.result(),
     msPerImage: timedImages ? predictMs / timedImages : cachedImages ? cachedMs / cachedImages : firstBatchMs / Math.max(1, images.length),
     provider: predictor.provider ?? version.provider,
     mapWidth,

@@ -1,12 +1,14 @@
 // How good a version is, in the terms of the line: metric tiles with their meaning, ROC and precision–recall
 // curves, the score histogram of normal and anomalous test images with the threshold, the confusion counts at that
-// threshold (movable), and the defect regions missed at the pixel threshold, each a click away from its image.
+// threshold (movable), the metrics per defect class, and the defect regions missed at the pixel threshold, each a
+// click away from its image.
 import { Alert, Box, Button, Card, CardContent, CircularProgress, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import type { EvaluationDetail, ModelVersionDetail } from '../../../shared/models';
 import type { VersionAnalysis } from '../../../shared/review';
 import { api } from '../api/transport';
+import { ClassMetricsTable } from './ClassMetricsTable';
 import { ContaminationCheck } from './ContaminationCheck';
 import { ascendingXY, confusionAt, curves, histogram, type LabelledScore } from './curves';
 import { METRICS, percent } from './metricMeanings';
@@ -67,6 +69,7 @@ export function EvaluationView({ versionId, onOpenImage }: { versionId: number; 
           </Card>
         ))}
       </Box>
+      {evaluation.byClass && evaluation.byClass.some((c) => c.defectClass !== null) && <ClassMetricsTable classes={evaluation.byClass} normal={evaluation.normal} />}
       <Stack direction="row" spacing={2}>
         <CurvePlot title="ROC" testId="roc-plot" xLabel="false-positive rate" yLabel="true-positive rate" {...rocData(scored)} diagonal />
         <CurvePlot title="Precision–recall" testId="pr-plot" xLabel="recall" yLabel="precision" {...prData(scored)} />
