@@ -68,6 +68,8 @@ describe.runIf(datasetsAvailable())('int8 backbone', () => {
     await expect(quantizeBackbone({ input: int8, output: path.join(dir, 'again.onnx'), images: await tileImages(8), size })).rejects.toThrow(/already quantized/);
     await expect(quantizeBackbone({ input: float, output: path.join(dir, 'x.onnx'), images: await tileImages(7), size })).rejects.toThrow(/at least 8 images .* \(7 given\)/);
     await expect(quantizeBackbone({ input: float, output: float, images: await tileImages(8), size })).rejects.toThrow(/another file than the float one/);
+    await expect(quantizeBackbone({ input: float, output: path.join(dir, 'x.onnx'), images: await tileImages(8), size: { height: 130, width: 128 } })).rejects.toThrow(/height 130 must be a multiple of 32/);
+    await expect(quantizeBackbone({ input: float, output: path.join(dir, 'missing', 'x.onnx'), images: await tileImages(8), size })).rejects.toThrow(/folder .*missing for the int8 backbone does not exist/);
     const text = path.join(dir, 'notes.onnx');
     await writeFile(text, 'not a model');
     await expect(quantizeBackbone({ input: text, output: path.join(dir, 'y.onnx'), images: await tileImages(8), size })).rejects.toThrow(QuantizeError);

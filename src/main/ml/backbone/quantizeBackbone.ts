@@ -2,12 +2,13 @@
 // calibrate the activation ranges on some of them, write the QDQ model, then on images calibration did not see
 // compare its feature maps with the float model's and time both on this machine. What ONNX Runtime made of the file
 // is read back from its optimized graph, so "n of m convolutions run on int8 kernels" is a fact, not a hope.
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { createSession } from '../engine/runtime.js';
 import { decodeModel } from '../pipeline/protoGraph.js';
+import { modelSizeProblem } from '../ssn/presets.js';
 import type { ImageSize } from '../ssn/types.js';
 import { Backbone, BackboneError, type FeatureMaps } from './backbone.js';
 import { loadNormalizedImage } from './preprocess.js';
@@ -77,6 +78,10 @@ export async function quantizeBackbone(options: QuantizeBackboneOptions): Promis
     throw new QuantizeError(`quantizing needs at least ${MIN_CALIBRATION_IMAGES} images of the parts to calibrate on (${options.images.length} given); give a folder of them, e.g. the project's normal images`);
   }
   if (path.resolve(options.input) === path.resolve(options.output)) throw new QuantizeError('the int8 backbone must go to another file than the float one; choose another --out');
+  const sizeProblem = modelSizeProblem(size);
+  if (sizeProblem) throw new QuantizeError(`${sizeProblem}: calibrate at the size the model will be trained at`);
+  const folder = path.dirname(path.resolve(options.output));
+  if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new QuantizeError(`the folder ${folder} for the int8 backbone does not exist; create it or choose another --out`);
   let float: Backbone;
   try {
     float = await Backbone.load(options.input, { providers: ['cpu'], ...(options.threads ? { threads: options.threads } : {}) });

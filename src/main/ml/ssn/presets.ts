@@ -4,7 +4,7 @@
 // pooled channels (at most 512), smaller heads, batches of 16, ten times the published learning rates, and an image
 // score that blends the classification score with the map's score: the mean of its top 1 % of pixels).
 import type { ExecutionProvider } from '../engine/runtime.js';
-import type { Preset, TrainingConfig } from './types.js';
+import type { ImageSize, Preset, TrainingConfig } from './types.js';
 
 const PAPER: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
   preset: 'paper',
@@ -127,10 +127,8 @@ export function resolveConfig(
     config.epochs = Math.max(1, Math.round(steps / perEpoch));
   }
   if (config.mapScoreWeight === null && opts.trainImages) config.mapScoreWeight = defaultMapScoreWeight(opts.trainImages.anomalous > 0);
-  const { height, width } = config.size;
-  for (const [name, v] of [['height', height], ['width', width]] as const) {
-    if (!Number.isInteger(v) || v < 64 || v % 32 !== 0) throw new ConfigError(`image ${name} ${v} must be a multiple of 32 and at least 64 (e.g. 256, or 640×256 for long parts)`);
-  }
+  const sizeProblem = modelSizeProblem(config.size);
+  if (sizeProblem) throw new ConfigError(sizeProblem);
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new ConfigError(`epochs must be a positive whole number, got ${config.epochs}`);
   if (!Number.isInteger(config.batchSize) || config.batchSize < 2) throw new ConfigError(`batch size must be at least 2, got ${config.batchSize}`);
   if (!Number.isInteger(config.seed) || config.seed < 0) throw new ConfigError(`seed must be a non-negative whole number, got ${config.seed}`);
@@ -150,4 +148,12 @@ export function defaultMapScoreWeight(realDefects: boolean): number {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** What is wrong with a model input size, or null: both sides multiples of 32 (stride 16, pooled at 2×), ≥ 64. */
+export function modelSizeProblem({ height, width }: ImageSize): string | null {
+  for (const [name, v] of [['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(v) || v < 64 || v % 32 !== 0) return `image ${name} ${v} must be a multiple of 32 and at least 64 (e.g. 256, or 640×256 for long parts)`;
+  }
+  return null;
 }
