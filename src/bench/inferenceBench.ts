@@ -18,7 +18,7 @@ import { compileInference } from '../main/ml/engine/compile.js';
 import { initialValue } from '../main/ml/engine/init.js';
 import { trace } from '../main/ml/engine/model.js';
 import { createSession } from '../main/ml/engine/runtime.js';
-import { DataType, decodeModel, encodeModel } from '../main/ml/pipeline/protoGraph.js';
+import { decodeModel, encodeModel, exposeAsOutputs } from '../main/ml/pipeline/protoGraph.js';
 import { cachedScoringModel, deployableModel, featureGeometry } from '../main/ml/ssn/model.js';
 import { MapFinisher } from '../main/ml/ssn/postprocess.js';
 import { PREDICT_BATCH } from '../main/ml/ssn/predictor.js';
@@ -70,11 +70,7 @@ export async function convMultiplyAdds(file: string, size: { height: number; wid
   const convs = (graph.node ?? [])
     .filter((n) => n.opType === 'Conv' && weights.has(n.input?.[1] ?? ''))
     .map((n) => ({ weight: n.input![1]!, output: n.output![0]! }));
-  graph.output ??= [];
-  const known = new Set(graph.output.map((o) => o.name));
-  for (const conv of convs) {
-    if (!known.has(conv.output)) graph.output.push({ name: conv.output, type: { tensorType: { elemType: DataType.FLOAT } } });
-  }
+  exposeAsOutputs(model, convs.map((c) => c.output));
   const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'disabled' });
   try {
     const input = session.inputNames[0]!;

@@ -1,11 +1,10 @@
 import { quantizeBackbone } from '../../main/ml/backbone/quantizeBackbone.js';
+import { PRESETS } from '../../main/ml/ssn/presets.js';
 import { Project } from '../../main/store/project.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { expandImageArgs } from '../imageArgs.js';
 import { parseSize } from '../modelArgs.js';
-
-const DEFAULT_SIZE = { height: 256, width: 256 };
 
 export const quantizeCommand: Command = {
   name: 'quantize',
@@ -26,7 +25,7 @@ export const quantizeCommand: Command = {
     }
     if (positionals.length > 0 && typeof values.project === 'string') throw new UsageError('dwb quantize takes --project <dir> or images, not both');
     const images = typeof values.project === 'string' ? await projectImages(values.project) : await expandImageArgs(positionals, 'calibrate on');
-    const size = parseSize(values.size) ?? DEFAULT_SIZE;
+    const size = parseSize(values.size) ?? PRESETS.fast.size;
     const report = await quantizeBackbone({
       input: values.backbone,
       output: values.out,

@@ -5,7 +5,7 @@
 // computes the same values in float. The result is an ordinary ONNX backbone with its own hash: the workbench
 // trains, caches features, evaluates and exports with it exactly as with the float file, so scores stay consistent.
 import { WorkbenchError } from '../../../shared/errors.js';
-import { DataType, decodeModel, encodeModel, type NodeProto, type TensorProto } from '../pipeline/protoGraph.js';
+import { DataType, decodeModel, encodeModel, exposeAsOutputs, type NodeProto, type TensorProto } from '../pipeline/protoGraph.js';
 
 export class QuantizeError extends WorkbenchError {
   override readonly name = 'QuantizeError';
@@ -117,13 +117,8 @@ export function calibrationModel(bytes: Uint8Array): { bytes: Uint8Array; tensor
   if (opset < MIN_OPSET) throw new QuantizeError(`the backbone uses ONNX opset ${opset}; quantizing needs opset ${MIN_OPSET} or later: re-export it`);
   const plan = planOf(model);
   if (!plan.convs.length) throw new QuantizeError('the backbone has no convolution with constant float weights; there is nothing to quantize');
-  const outputs = new Set((model.graph.output ?? []).map((o) => o.name ?? ''));
-  const inputs = new Set((model.graph.input ?? []).map((o) => o.name ?? ''));
   const measured = plan.tensors.filter((t) => !plan.sameAs.has(t));
-  for (const t of measured) {
-    if (outputs.has(t) || inputs.has(t)) continue;
-    (model.graph.output ??= []).push({ name: t, type: { tensorType: { elemType: DataType.FLOAT } } } as never);
-  }
+  exposeAsOutputs(model, measured);
   return { bytes: encodeModel(model), tensors: measured };
 }
 

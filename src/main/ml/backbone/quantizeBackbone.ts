@@ -96,10 +96,11 @@ export async function quantizeBackbone(options: QuantizeBackboneOptions): Promis
   const all = options.images;
   const calibrationCount = Math.min(MAX_CALIBRATION_IMAGES, all.length - Math.min(MAX_CHECK_IMAGES, Math.floor(all.length / 4)));
   const calibrationIndex = new Set(spread(all.length, calibrationCount));
+  const calibrationFiles = [...calibrationIndex].map((i) => all[i]!);
   const rest = all.filter((_, i) => !calibrationIndex.has(i));
   const held = rest.length > 0;
-  const checkFiles = (held ? rest : all).filter((_, i, list) => spread(list.length, MAX_CHECK_IMAGES).includes(i));
-  const calibrationFiles = all.filter((_, i) => calibrationIndex.has(i));
+  const checkPool = held ? rest : all;
+  const checkFiles = spread(checkPool.length, MAX_CHECK_IMAGES).map((i) => checkPool[i]!);
 
   const calibration = calibrationModel(floatBytes);
   const ranges = new Map<string, ActivationRange>();

@@ -85,6 +85,18 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
 }
 
+/** Makes intermediate float tensors of `model` graph outputs too (to read them in a run); names already there are kept. */
+export function exposeAsOutputs(model: onnxProto.onnx.ModelProto, names: readonly string[]): void {
+  const graph = model.graph!;
+  graph.output ??= [];
+  const known = new Set([...graph.output, ...(graph.input ?? [])].map((o) => o.name));
+  for (const name of names) {
+    if (known.has(name)) continue;
+    graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: DataType.FLOAT } } }));
+    known.add(name);
+  }
+}
+
 export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
   return onnx.ModelProto.decode(bytes);
 }
