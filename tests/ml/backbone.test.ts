@@ -5,6 +5,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { oneLineReason } from '../../src/cli/errors.js';
 import { Backbone, BackboneError } from '../../src/main/ml/backbone/backbone.js';
 import { loadNormalizedImage } from '../../src/main/ml/backbone/preprocess.js';
 import { PROJECT_ROOT, useTempDirs } from '../helpers/paths.js';
@@ -60,7 +61,11 @@ describe('backbone runner', () => {
       await writeFile(file, bytes);
       return file;
     };
-    await expect(Backbone.load(path.join(dir, 'missing.onnx'))).rejects.toThrow(/cannot read the backbone .*ENOENT/);
+    const missing = await Backbone.load(path.join(dir, 'missing.onnx')).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(BackboneError);
+    // a known refusal with its code, so every command (dwb bench too) prints it as one line, not as "unexpected error"
+    expect(missing).toMatchObject({ code: 'backbone-invalid' });
+    expect(oneLineReason(missing)).toMatch(/^cannot read the backbone: .*missing\.onnx does not exist: check the path$/);
     await expect(Backbone.load(await write('text.onnx', 'not a model at all'))).rejects.toThrow(/is not a loadable ONNX model/);
     await expect(Backbone.load(await write('grey.onnx', pooledModel([8, 16], 1)))).rejects.toThrow(/exactly one float32 NCHW image input with 3 channels; it takes: input float32 \[n, 1, h, w\]/);
     await expect(Backbone.load(await write('double.onnx', pooledModel([8], 3, 11, 'Identity')))).rejects.toThrow(/float32 NCHW image input with 3 channels; it takes: input float64/);

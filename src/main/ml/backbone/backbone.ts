@@ -4,10 +4,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
+import { explainFault, WorkbenchError } from '../../../shared/errors.js';
 import { createSession, type ExecutionProvider, type ProviderAttempt } from '../engine/runtime.js';
 
-export class BackboneError extends Error {
+/** The backbone file cannot serve as a feature extractor; the message says what is wrong and what to do. */
+export class BackboneError extends WorkbenchError {
   override readonly name = 'BackboneError';
+  constructor(message: string) {
+    super('backbone-invalid', message);
+  }
 }
 
 /** Square side of the probe image; a multiple of 32 so every stride divides it. */
@@ -46,7 +51,8 @@ export class Backbone {
     try {
       bytes = await readFile(file);
     } catch (error) {
-      throw new BackboneError(`cannot read the backbone ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const fault = explainFault(error, { path: file });
+      throw new BackboneError(`cannot read the backbone: ${fault?.message ?? `${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`}`);
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     let runtime;
