@@ -1,5 +1,5 @@
 // Trainer benchmark (figures, not asserts). For each shared dataset (DWB_DATASETS, default ../shared/datasets): import
-// into a temporary project, train the fast preset on its train split with `dwb train` in a child process (so its
+// into a temporary project, train the fast preset on its whole train split with `dwb train` in a child process (so its
 // peak RSS is the run's alone), evaluate on the test split: every metric, training wall time, inference ms/image.
 // Then the supervision ladder on magnetic_tile: a fixed, seeded set of anomalous test images is moved out of the test
 // split into training, and four models are trained — (a) unsupervised (the moved images unlabelled, so unused),
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runImport } from '../main/import/importer.js';
 import { planImport } from '../main/import/sources.js';
-import { splitRank } from '../main/import/validationSplit.js';
+import { assignValidationSplit, splitRank } from '../main/import/validationSplit.js';
 import { Project } from '../main/store/project.js';
 import type { EvaluationMetrics, SnapshotCounts } from '../shared/models.js';
 
@@ -94,6 +94,9 @@ async function importDataset(dir: string, root: string): Promise<{ project: Proj
   const project = await Project.create(root, { name: `bench ${path.basename(dir)}` });
   const report = await runImport(project, await planImport(dir, 'mvtec'));
   if (report.status !== 'completed') throw new Error(`import of ${dir} did not complete`);
+  // The model trains on every train/good image, as the official figures beside it do: a project holds a fifth of them
+  // out for thresholds and drift, which the benchmark does not set (magnetic_tile: 286 images, not 229).
+  assignValidationSplit(project, { fraction: 0 });
   return { project, seconds: (performance.now() - started) / 1000 };
 }
 
