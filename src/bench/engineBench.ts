@@ -94,18 +94,23 @@ export function fmaPeakProbe(log: (s: string) => void, isa?: string): PeakProbe 
   };
 }
 
-/** Times `once` `runs` times, each between two peak readings: median ms and the median of the per-run ratios. */
+/**
+ * Times `once` `runs` times back to back, between two peak readings taken before and after the series: median ms and
+ * the per-run ratios to the higher reading. Not a reading between runs: the probe's own process takes the cores, and
+ * a session run right after it waits for its threads and caches (an AVX-512 EPYC: ResNet-50 26 ms back to back, 75
+ * ms after each probe). One untimed run after the first reading lets the session settle again.
+ */
 export async function timedAgainstPeak(runs: number, once: () => Promise<unknown>, peak?: PeakProbe): Promise<{ times: number[]; ratios: number[] }> {
+  const before = peak ? await peak() : null;
+  if (peak) await once();
   const times: number[] = [];
-  const ratios: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const before = peak ? await peak() : null;
     const start = performance.now();
     await once();
     times.push(performance.now() - start);
-    const after = peak ? await peak() : null;
-    if (before !== null && after !== null) ratios.push(1000 / times.at(-1)! / Math.max(before, after));
   }
+  const after = peak ? await peak() : null;
+  const ratios = before !== null && after !== null ? times.map((t) => 1000 / t / Math.max(before, after)) : [];
   return { times, ratios };
 }
 
