@@ -60,7 +60,7 @@ function reference(config: OptimizerConfig, lr: Record<string, number>, steps: n
 async function run(config: OptimizerConfig, lr: Record<string, number>, steps: number) {
   const trainer = await Trainer.create(compileTraining(model, config, 'float64'), { providers: ['cpu'] });
   for (let i = 0; i < steps; i++) await trainer.trainStep(targets, lr);
-  const values = trainer.values();
+  const values = await trainer.values();
   await trainer.release();
   return { a: [...values.get('a')!], b: [...values.get('b')!] };
 }

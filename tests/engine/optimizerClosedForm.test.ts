@@ -39,14 +39,14 @@ async function train(model: ModelDefinition, config: OptimizerConfig, feeds: Rec
   const compiled = compileTraining(model, config, 'float64');
   // start from θ₀ (not a constant, so that every element moves differently): a step-0 checkpoint with a set to it
   const fresh = await Trainer.create(compiled, { providers: ['cpu'] });
-  const start = fresh.checkpoint();
+  const start = await fresh.checkpoint();
   await fresh.release();
   start.tensors.set('a', Float64Array.from(THETA0));
   const run = await Trainer.create(compiled, { providers: ['cpu'], checkpoint: start });
   const trajectory: number[][] = [];
   for (let step = 0; step < steps; step++) {
     await run.trainStep(feeds, { only: lr });
-    trajectory.push([...run.values().get('a')!]);
+    trajectory.push([...(await run.values()).get('a')!]);
   }
   await run.release();
   return trajectory;

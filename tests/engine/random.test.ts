@@ -216,12 +216,12 @@ describe('counter-based hash noise', () => {
     for (let i = 0; i < 6; i++) losses.push((await straight.trainStep(batch, 0.05)).loss);
     const first = await Trainer.create(artifacts, { providers: ['cpu'] });
     for (let i = 0; i < 3; i++) await first.trainStep(batch, 0.05);
-    const resumed = await Trainer.create(artifacts, { providers: ['cpu'], checkpoint: first.checkpoint() });
+    const resumed = await Trainer.create(artifacts, { providers: ['cpu'], checkpoint: await first.checkpoint() });
     const after: number[] = [];
     for (let i = 0; i < 3; i++) after.push((await resumed.trainStep(batch, 0.05)).loss);
     expect(after).toEqual(losses.slice(3));
     expect(new Set(losses).size).toBe(6);
-    expect([...resumed.values().get('w')!]).toEqual([...straight.values().get('w')!]);
+    expect([...(await resumed.values()).get('w')!]).toEqual([...(await straight.values()).get('w')!]);
     for (const t of [straight, first, resumed]) await t.release();
   });
 });

@@ -70,13 +70,13 @@ describe('training through the engine', () => {
   it('resumes from a checkpoint to exactly the parameters of an uninterrupted run', async () => {
     const straight = await Trainer.create(compiled(), { seed: 11, providers: ['cpu'], threads: 2 });
     await trainSteps(straight, 0, 40);
-    const expected = straight.checkpoint();
+    const expected = await straight.checkpoint();
     await straight.release();
 
     const first = await Trainer.create(compiled(), { seed: 11, providers: ['cpu'], threads: 2 });
     await trainSteps(first, 0, 20);
     const file = path.join(await tempDir(), 'run.ckpt');
-    await saveCheckpoint(file, first.checkpoint({ note: 'half-way' }));
+    await saveCheckpoint(file, await first.checkpoint({ note: 'half-way' }));
     await first.release();
 
     const loaded = await loadCheckpoint(file);
@@ -84,17 +84,44 @@ describe('training through the engine', () => {
     expect(loaded.config).toEqual({ note: 'half-way' });
     const resumed = await Trainer.create(compiled(), { providers: ['cpu'], threads: 2, checkpoint: loaded });
     await trainSteps(resumed, 20, 40);
-    const actual = resumed.checkpoint();
+    const actual = await resumed.checkpoint();
     expect(actual.step).toBe(40);
     expect([...actual.tensors.keys()].sort()).toEqual([...expected.tensors.keys()].sort());
     for (const [name, values] of expected.tensors) expect(Buffer.from(actual.tensors.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
     await resumed.release();
   });
 
+  it("keeps its state in the provider's memory between steps (the GPU path, run on the CPU) to the same bits as in host tensors", async () => {
+    const host = await Trainer.create(compiled(), { seed: 12, providers: ['cpu'], threads: 2 });
+    const device = await Trainer.create(compiled(), { seed: 12, providers: ['cpu'], threads: 2, stateOnDeviceOnCpu: true });
+    expect(host.stateOnDevice).toBe(false);
+    expect(device.stateOnDevice).toBe(true);
+    expect(await trainSteps(device, 0, 15)).toEqual(await trainSteps(host, 0, 15));
+    const expected = await host.checkpoint();
+    const actual = await device.checkpoint();
+    expect(actual.step).toBe(15);
+    for (const [name, values] of expected.tensors) expect(Buffer.from(actual.tensors.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
+    const batch = squaresBatch(BATCH, 321);
+    expect((await device.evaluate(batch))['out/logits']).toEqual((await host.evaluate(batch))['out/logits']);
+    // what it downloads is a copy: training on does not change it
+    const before = (await device.values()).get('block1.conv.weight')!;
+    const kept = Float32Array.from(before);
+    await trainSteps(device, 15, 17);
+    expect(before).toEqual(kept);
+    expect((await device.values()).get('block1.conv.weight')).not.toEqual(kept);
+    // a device trainer resumes from its own checkpoint like a host one
+    const resumed = await Trainer.create(compiled(), { providers: ['cpu'], threads: 2, checkpoint: actual, stateOnDeviceOnCpu: true });
+    await trainSteps(resumed, 15, 17);
+    await trainSteps(host, 15, 17);
+    const [a, b] = [await resumed.checkpoint(), await host.checkpoint()];
+    for (const [name, values] of b.tensors) expect(Buffer.from(a.tensors.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
+    await Promise.all([host.release(), device.release(), resumed.release()]);
+  });
+
   it('checkpoints round-trip bit for bit and refuse damage or another graph', async () => {
     const trainer = await Trainer.create(compiled(), { seed: 3, providers: ['cpu'] });
     await trainSteps(trainer, 0, 3);
-    const checkpoint = trainer.checkpoint({ lr: 0.02 });
+    const checkpoint = await trainer.checkpoint({ lr: 0.02 });
     const file = path.join(await tempDir(), 'a.ckpt');
     await saveCheckpoint(file, checkpoint);
     const loaded = await loadCheckpoint(file);
@@ -114,8 +141,8 @@ describe('training through the engine', () => {
     const trainer = await Trainer.create(compiled(), { seed: 4, providers: ['cpu'] });
     await trainSteps(trainer, 0, 5);
     const file = path.join(await tempDir(), 'b.ckpt');
-    await saveCheckpoint(file, trainer.checkpoint());
-    const saved = trainer.checkpoint();
+    await saveCheckpoint(file, await trainer.checkpoint());
+    const saved = await trainer.checkpoint();
     await trainer.release();
     // other bytes (a changed clipping constant stands for any change in code generation), the same tensors
     const regenerated = compileTraining(squaresModel(BATCH), { ...adamw, maxGradNorm: 4 });
@@ -123,7 +150,7 @@ describe('training through the engine', () => {
     const loaded = await loadCheckpoint(file);
     expect(loaded.shapes?.get('block1.conv.weight')).toEqual([8, 1, 3, 3]);
     const resumed = await Trainer.create(regenerated, { providers: ['cpu'], checkpoint: loaded });
-    const again = resumed.checkpoint();
+    const again = await resumed.checkpoint();
     expect(again.step).toBe(5);
     for (const [name, values] of saved.tensors) expect(again.tensors.get(name), name).toEqual(values);
     // the optimizer's moments are stored per parameter, so their layout does not depend on declaration order
@@ -137,7 +164,7 @@ describe('training through the engine', () => {
   it('still reads format-1 checkpoints (flat optimizer state per group, no shapes)', async () => {
     const trainer = await Trainer.create(compiled(), { seed: 6, providers: ['cpu'] });
     await trainSteps(trainer, 0, 2);
-    const current = trainer.checkpoint();
+    const current = await trainer.checkpoint();
     await trainer.release();
     // format 1 as the first engine wrote it: magic, header length, JSON header, 8-byte aligned float data
     const tensors = new Map([...current.tensors].filter(([n]) => !n.startsWith('optstate/')));
@@ -165,7 +192,7 @@ describe('training through the engine', () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(file, Buffer.concat([Buffer.from('DWBCKPT1', 'latin1'), length, header, data]));
     const resumed = await Trainer.create(compiled(), { providers: ['cpu'], checkpoint: await loadCheckpoint(file) });
-    const again = resumed.checkpoint();
+    const again = await resumed.checkpoint();
     for (const [name, values] of current.tensors) expect(again.tensors.get(name), name).toEqual(values);
     await resumed.release();
   });
@@ -175,7 +202,7 @@ describe('training through the engine', () => {
     await trainSteps(trainer, 0, 30);
     const batch = squaresBatch(BATCH, 777);
     const evaluated = (await trainer.evaluate(batch))['out/logits']!;
-    const inference = compileInference(squaresModel(BATCH), trainer.values());
+    const inference = compileInference(squaresModel(BATCH), await trainer.values());
     expect(inference.inputs.map((i) => i.name)).toEqual(['image']);
     const { session } = await createSession(inference.bytes, { providers: ['cpu'] });
     const deployed = (await session.run({ image: new ort.Tensor('float32', batch.image, [BATCH, 1, 16, 16]) })).logits!.data as Float32Array;
@@ -193,7 +220,7 @@ describe('training through the engine', () => {
 
   it('falls back through the execution providers, stops at the first that loads, and says which one runs', async () => {
     const trained = await Trainer.create(compiled(), { seed: 1, providers: ['cpu'] });
-    const model = compileInference(squaresModel(BATCH), trained.values()).bytes;
+    const model = compileInference(squaresModel(BATCH), await trained.values()).bytes;
     await trained.release();
     const batch = squaresBatch(BATCH, 5);
     const feeds = { image: new ort.Tensor('float32', batch.image, [BATCH, 1, 16, 16]) };

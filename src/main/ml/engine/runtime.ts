@@ -30,12 +30,20 @@ export interface SessionOptions {
   spinning?: boolean;
   /** Where ONNX Runtime writes the graph it actually runs (after its fusions), to check what it made of a model. */
   optimizedModelPath?: string;
+  /**
+   * Outputs to leave in the execution provider's memory (ONNX Runtime's IO binding, location 'gpu-buffer'), so that
+   * a caller can feed them to the next run without a round trip through the host. Applied on a GPU provider; on the
+   * CPU the host is the provider's memory, so only when `onCpu` (tests of the same code path).
+   */
+  deviceOutputs?: { names: readonly string[]; onCpu?: boolean };
 }
 
 export interface RuntimeSession {
   session: ort.InferenceSession;
   provider: ExecutionProvider;
   attempts: ProviderAttempt[];
+  /** The session returns `deviceOutputs` in the provider's memory (see SessionOptions). */
+  outputsOnDevice: boolean;
 }
 
 /** Providers this onnxruntime-node build knows for this platform, best first. */
@@ -48,6 +56,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
   const providers = options.providers ?? availableProviders();
   const attempts: ProviderAttempt[] = [];
   for (const provider of providers) {
+    const onDevice = options.deviceOutputs !== undefined && (provider !== 'cpu' || options.deviceOutputs.onCpu === true);
     try {
       const session = await ort.InferenceSession.create(model, {
         // one provider per try: a list such as ['webgpu', 'cpu'] throws when no adapter exists instead of falling back
@@ -59,6 +68,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
         interOpNumThreads: 1,
         executionMode: 'sequential',
         ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
+        ...(onDevice ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs!.names.map((name) => [name, 'gpu-buffer' as const])) } : {}),
         extra: {
           session: {
             intra_op: { allow_spinning: options.spinning ? '1' : '0' },
@@ -67,7 +77,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
         },
       });
       attempts.push({ provider, ok: true });
-      return { session, provider, attempts };
+      return { session, provider, attempts, outputsOnDevice: onDevice };
     } catch (error) {
       attempts.push({ provider, ok: false, error: (error as Error).message.split('\n')[0] });
     }

@@ -156,7 +156,7 @@ export async function trainDefectModel(
   const trainer = await Trainer.create(artifacts, { seed: config.seed, checkpoint: start, providers: options.providers, threads: options.threads });
   const began = performance.now();
   const seconds = () => previousSeconds + (performance.now() - began) / 1000;
-  const save = () => saveCheckpoint(checkpointFile, trainer.checkpoint({ identity, trainSeconds: seconds() }));
+  const save = async () => saveCheckpoint(checkpointFile, await trainer.checkpoint({ identity, trainSeconds: seconds() }));
   try {
     let stepSeconds: number | null = null;
     let last = performance.now();
@@ -188,13 +188,13 @@ export async function trainDefectModel(
         await save();
         if (config.validateEvery > 0 && prepared.validation.length && (epoch % config.validateEvery === 0 || step + 1 === totalSteps)) {
           report({ ...progress, phase: 'validating' });
-          progress.validation = await validate(plan, trainer.values() as Map<string, Float32Array>, prepared.validation);
+          progress.validation = await validate(plan, (await trainer.values()) as Map<string, Float32Array>, prepared.validation);
         }
       }
       report(progress);
     }
     report({ phase: 'finishing', epoch: config.epochs, step: totalSteps, steps: totalSteps, losses: {}, imagesPerSecond: 0, etaSeconds: 0, provider: trainer.provider });
-    const values = trainer.values() as Map<string, Float32Array>;
+    const values = (await trainer.values()) as Map<string, Float32Array>;
     const inference = compileInference(deployableModel(plan), values);
     return {
       config,
