@@ -4,7 +4,7 @@
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { appendModel, MergeError } from '../../src/main/deploy/mergeGraph.js';
+import { appendModel, MergeError } from '../../src/main/ml/pipeline/mergeGraph.js';
 import { DataType, encodeModel, GraphBuilder, modelOf, tensorInfo } from '../../src/main/ml/pipeline/protoGraph.js';
 
 const { onnx } = onnxProto;
@@ -61,7 +61,7 @@ describe('merging a model into the export graph', () => {
   }
 
   it('refuses what it cannot merge, saying what and why', () => {
-    expect(() => appendModel(new GraphBuilder(''), sourceModel(10), 'm/', { x: 'a' }, 'the backbone')).toThrow(new MergeError('the backbone uses ONNX opset 10; the export supports opset 11 to 18: re-export it within that range'));
+    expect(() => appendModel(new GraphBuilder(''), sourceModel(10), 'm/', { x: 'a' }, 'the backbone')).toThrow(new MergeError('the backbone uses ONNX opset 10; the workbench merges opset 11 to 18: re-export it within that range'));
     expect(() => appendModel(new GraphBuilder(''), sourceModel(17), 'm/', {}, 'the backbone')).toThrow(/no tensor given for its input x/);
     const withSubgraph = sourceModel(17, { attribute: [{ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: { name: 'sub' } }] });
     expect(() => appendModel(new GraphBuilder(''), withSubgraph, 'm/', { x: 'a' }, 'the backbone')).toThrow(/subgraph/);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '../../src/main/ml/engine/checkpoint.js';
 import { Predictor } from '../../src/main/ml/ssn/predictor.js';
 import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
-import { CHECKPOINT, prepareRun, scoreCached, trainDefectModel } from '../../src/main/ml/ssn/train.js';
+import { CHECKPOINT, compileRun, prepareRun, runsBackboneInStep, scoreCached, trainDefectModel } from '../../src/main/ml/ssn/train.js';
 import type { TrainedModel, TrainingImage, TrainingProgress } from '../../src/main/ml/ssn/types.js';
 import { DATASETS, PROJECT_ROOT, datasetsAvailable, useTempDirs } from '../helpers/paths.js';
 
@@ -151,6 +151,52 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
     for (const [name, values] of straight.parameters) {
       expect(Buffer.from(resumed.parameters.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
     }
+  });
+
+  it('trains the paper preset with the backbone inside the step (its GPU path) to the parameters of the cached-maps step', async () => {
+    const paper = resolveConfig(
+      { backbonePath: config.backbonePath, preset: 'paper', size: { height: 64, width: 64 }, epochs: 2, batchSize: 4, segHidden: 32, clsHidden: 8, seed: 5 },
+      { provider: 'cpu' },
+    );
+    expect(paper.projectedChannels).toBeNull();
+    expect(runsBackboneInStep(paper, ['webgpu', 'cpu'])).toBe(true);
+    expect(runsBackboneInStep(paper, ['cpu'])).toBe(false);
+    expect(runsBackboneInStep(config, ['webgpu', 'cpu'])).toBe(false); // projected features: the cache stays
+    const cacheDir = await tempDir();
+    const prepared = await prepareRun({ train: train(), validation: [] }, paper, { cacheDir, threads: 2, backboneInStep: true });
+    expect(Object.keys(prepared.samples[0]!.tensors)).toEqual(['image']);
+    const merged = compileRun(prepared.plan, prepared.backboneInStep);
+    const plain = compileRun(prepared.plan);
+    expect(merged.trainStep.inputs.map((i) => i.name)).toContain('image');
+    expect(merged.trainStep.inputs.map((i) => i.name)).not.toContain('s8');
+    // the same step function: a checkpoint written either way resumes the other way
+    expect(merged.trainStep.hash).toBe(plain.trainStep.hash);
+
+    const run = async (backboneInStep: boolean) => {
+      const losses: number[] = [];
+      const model = await trainDefectModel({ train: train(), validation: [] }, paper, {
+        runDir: await tempDir(),
+        cacheDir,
+        threads: 2,
+        providers: ['cpu'],
+        backboneInStep,
+        onProgress: (p) => p.phase === 'training' && losses.push(p.losses.total!),
+      });
+      return { model, losses };
+    };
+    const cached = await run(false);
+    const inStep = await run(true);
+    expect(inStep.losses).toHaveLength(4);
+    let worstLoss = 0;
+    inStep.losses.forEach((l, i) => (worstLoss = Math.max(worstLoss, Math.abs(l - cached.losses[i]!))));
+    let worstParam = 0;
+    for (const [name, values] of cached.model.parameters) {
+      const other = inStep.model.parameters.get(name)!;
+      values.forEach((v, i) => (worstParam = Math.max(worstParam, Math.abs(v - other[i]!))));
+    }
+    console.log(`backbone in the step against cached maps, 4 steps: losses within ${worstLoss.toExponential(1)}, parameters within ${worstParam.toExponential(1)}`);
+    expect(worstLoss).toBeLessThan(1e-4);
+    expect(worstParam).toBeLessThan(1e-5);
   });
 
   async function checkPredictor(model: TrainedModel, cacheDir: string) {

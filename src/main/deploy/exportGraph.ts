@@ -7,7 +7,7 @@ import { addImagePreprocessing } from '../ml/pipeline/imageInput.js';
 import { addMapPostprocessing } from '../ml/pipeline/mapOutput.js';
 import { DataType, encodeModel, GraphBuilder, modelOf, tensorInfo } from '../ml/pipeline/protoGraph.js';
 import type { TrainingConfig } from '../ml/ssn/types.js';
-import { appendModel, MergeError } from './mergeGraph.js';
+import { appendModel, MergeError } from '../ml/pipeline/mergeGraph.js';
 
 export const EXPORT_INPUT = 'image';
 export const THRESHOLD_INPUTS = { review: 'review_threshold', reject: 'reject_threshold', pixel: 'pixel_threshold' } as const;

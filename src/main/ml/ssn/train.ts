@@ -2,17 +2,19 @@
 // checkpoint every epoch (and on cancel) in the run folder, resume from it, validation every N epochs, and the
 // deployable model at the end. Pure Node with no process-wide state, so it runs inside a worker thread as it is.
 import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { imageAuroc } from '../../metrics/index.js';
 import { Backbone } from '../backbone/backbone.js';
 import { FeatureCache } from '../backbone/featureCache.js';
+import { loadNormalizedImage } from '../backbone/preprocess.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
 import { compileInference, compileTraining, type TrainingArtifacts } from '../engine/compile.js';
 import { initialValue } from '../engine/init.js';
 import { createSession } from '../engine/runtime.js';
 import { Trainer } from '../engine/trainer.js';
+import { trainStepWithBackbone, STEP_IMAGE_INPUT, type BackboneGraph } from './backboneInStep.js';
 import { makeBatch, perlinThreshold, Sampler, type TrainSample } from './batch.js';
 import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } from './features.js';
 import { dilateMask, distanceWeights, featureMask } from './masks.js';
@@ -47,13 +49,23 @@ export interface PreparedRun {
   samples: TrainSample[];
   validation: { features: ImageFeatures; label: TrainingImage['label'] }[];
   backboneSha256: string;
+  /** With the backbone in the step: its graph, and the samples carry normalized images instead of maps. */
+  backboneInStep: BackboneGraph | null;
+}
+
+/**
+ * Whether a run feeds its steps images through the backbone inside the step graph rather than cached maps: when the
+ * preset trains on the raw maps (no projection: the paper preset) and a GPU runs it (backboneInStep.ts says why).
+ */
+export function runsBackboneInStep(config: TrainingConfig, providers: TrainOptions['providers']): boolean {
+  return config.projectedChannels === null && (providers?.[0] ?? 'cpu') !== 'cpu';
 }
 
 /** Features, masks and the model plan of a run (the part before any training step). */
 export async function prepareRun(
   data: { train: TrainingImage[]; validation: TrainingImage[] },
   config: TrainingConfig,
-  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & { progress?: (done: number, total: number) => void; featureScale?: number },
+  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & { progress?: (done: number, total: number) => void; featureScale?: number; backboneInStep?: boolean },
 ): Promise<PreparedRun> {
   if (data.train.length < 2) throw new TrainingError(`training needs at least 2 labelled images, got ${data.train.length}`);
   const backbone = await Backbone.load(config.backbonePath, { providers: ['cpu'], threads: options.threads });
@@ -67,6 +79,7 @@ export async function prepareRun(
     await stage.release();
     const trainFeatures = features.slice(0, data.train.length);
     const featureScale = options.featureScale ?? fitFeatureScale(trainFeatures, config.featureNorm);
+    const inStep = options.backboneInStep === true;
     const samples: TrainSample[] = [];
     for (let i = 0; i < data.train.length; i++) {
       const image = data.train[i]!;
@@ -74,7 +87,9 @@ export async function prepareRun(
       const plain = anomalous && image.maskPath ? await featureMask(image.maskPath, config.size, geometry.height, geometry.width) : null;
       const mask = plain && dilateMask(plain, geometry.height, geometry.width, config.maskDilation ?? 0);
       const weights = mask && config.distanceWeights ? distanceWeights(mask, geometry.height, geometry.width) : null;
-      samples.push({ tensors: trainFeatures[i]!.tensors, anomalous, gamma: anomalous && !image.maskPath ? 0 : 1, mask, weights });
+      // the maps were needed for the feature normalisation only: the step computes them from the image
+      const tensors = inStep ? { [STEP_IMAGE_INPUT]: await loadNormalizedImage(image.path, config.size) } : trainFeatures[i]!.tensors;
+      samples.push({ tensors, anomalous, gamma: anomalous && !image.maskPath ? 0 : 1, mask, weights });
     }
     const supervised = samples.some((s) => s.anomalous);
     const batch = Math.max(2, Math.min(config.batchSize, samples.length) & ~1);
@@ -83,19 +98,23 @@ export async function prepareRun(
       samples,
       validation: data.validation.map((image, i) => ({ features: features[data.train.length + i]!, label: image.label })),
       backboneSha256: backbone.info.sha256,
+      backboneInStep: inStep ? { bytes: await readFile(backbone.info.path), inputName: backbone.info.inputName, s8Name: backbone.info.s8Name, s16Name: backbone.info.s16Name } : null,
     };
   } finally {
     await backbone.release();
   }
 }
 
-export function compileRun(plan: ModelPlan): TrainingArtifacts {
-  return compileTraining(trainingModel(plan), {
+export function compileRun(plan: ModelPlan, backboneInStep: BackboneGraph | null = null): TrainingArtifacts {
+  const artifacts = compileTraining(trainingModel(plan), {
     kind: 'adamw',
     // torch's AdamW default decay (0.01) for the adaptor's group, as the published optimizer has it
     weightDecay: { adaptor: 0.01, heads: plan.config.weightDecay },
     maxGradNorm: plan.supervised && plan.config.clipGradNorm !== null ? plan.config.clipGradNorm : undefined,
   });
+  if (!backboneInStep) return artifacts;
+  const { height, width } = plan.config.size;
+  return { ...artifacts, trainStep: trainStepWithBackbone(artifacts.trainStep, backboneInStep, [plan.batch, 3, height, width]) };
 }
 
 /** A complete starting point from a previous version: parameters of the same name and shape, the rest fresh. */
@@ -125,11 +144,12 @@ export async function trainDefectModel(
     signal,
     threads: options.threads,
     ...(options.warmStart && options.keepFeatureScale ? { featureScale: options.warmStart.featureScale } : {}),
+    backboneInStep: options.backboneInStep ?? runsBackboneInStep(config, options.providers),
     progress: (done, total) =>
       report({ phase: 'features', epoch: 0, step: done, steps: total, losses: {}, imagesPerSecond: 0, etaSeconds: null, provider: 'cpu' }),
   });
   const { plan, samples } = prepared;
-  const artifacts = compileRun(plan);
+  const artifacts = compileRun(plan, prepared.backboneInStep);
   const sampler = new Sampler(samples, plan.batch, config.seed);
   const threshold = perlinThreshold(config, samples);
   const totalSteps = config.epochs * sampler.stepsPerEpoch;

@@ -111,6 +111,11 @@ export interface TrainOptions {
   providers?: ExecutionProvider[];
   /** Threads for the CPU provider (default: all cores). */
   threads?: number;
+  /**
+   * Run the backbone inside the train step from image batches instead of feeding cached maps (presets without a
+   * projection only). Default: when a GPU is the first provider (runsBackboneInStep in train.ts).
+   */
+  backboneInStep?: boolean;
 }
 
 /** Everything a model version must keep; serialisable (the graph bytes as a Uint8Array). */

@@ -1,8 +1,9 @@
 // Copies one ONNX model's graph into a GraphBuilder under a name prefix, wiring its inputs to tensors already in the
-// builder, and raises it to the pipeline's opset on the way (the ops whose inputs changed between opset 11 and 18:
+// builder (the export: backbone and heads between pre- and post-processing; the paper preset's GPU step: the backbone
+// before the training step), and raises it to the pipeline's opset on the way (the ops whose inputs changed between opset 11 and 18:
 // Reduce*'s `axes`, Squeeze/Unsqueeze's `axes` and Split's `split` moved from attributes to inputs).
 import type onnxProto from 'onnx-proto';
-import { decodeModel, PIPELINE_OPSET, type GraphBuilder, type NodeProto } from '../ml/pipeline/protoGraph.js';
+import { decodeModel, PIPELINE_OPSET, type GraphBuilder, type NodeProto } from './protoGraph.js';
 
 export class MergeError extends Error {
   override readonly name = 'MergeError';
@@ -49,14 +50,14 @@ export function appendModel(g: GraphBuilder, bytes: Uint8Array, prefix: string, 
   const model = decodeModel(bytes);
   const opset = defaultOpset(model);
   if (opset < 11 || opset > PIPELINE_OPSET) {
-    throw new MergeError(`${what} uses ONNX opset ${opset}; the export supports opset 11 to ${PIPELINE_OPSET}: re-export it within that range`);
+    throw new MergeError(`${what} uses ONNX opset ${opset}; the workbench merges opset 11 to ${PIPELINE_OPSET}: re-export it within that range`);
   }
   const foreign = model.opsetImport.filter((o) => o.domain && o.domain !== 'ai.onnx');
-  if (foreign.length) throw new MergeError(`${what} uses operators of ${foreign.map((o) => o.domain).join(', ')}; the export takes standard ONNX operators only`);
+  if (foreign.length) throw new MergeError(`${what} uses operators of ${foreign.map((o) => o.domain).join(', ')}; the workbench merges standard ONNX operators only`);
   const graph = model.graph!;
   const initializers = graph.initializer ?? [];
   const nodes = graph.node ?? [];
-  if (graph.sparseInitializer?.length) throw new MergeError(`${what} has sparse initializers, which the export cannot merge`);
+  if (graph.sparseInitializer?.length) throw new MergeError(`${what} has sparse initializers, which the workbench cannot merge`);
   const initializerNames = new Set(initializers.map((t) => t.name ?? ''));
   const realInputs = (graph.input ?? []).map((i) => i.name ?? '').filter((n) => !initializerNames.has(n));
   for (const name of realInputs) if (!(name in inputs)) throw new MergeError(`${what}: no tensor given for its input ${name}`);
@@ -73,7 +74,7 @@ export function appendModel(g: GraphBuilder, bytes: Uint8Array, prefix: string, 
   }
   for (const source of nodes) {
     for (const a of source.attribute ?? []) {
-      if (a.g || a.graphs?.length) throw new MergeError(`${what}: node ${source.name || source.opType} has a subgraph (If/Loop/Scan), which the export cannot merge`);
+      if (a.g || a.graphs?.length) throw new MergeError(`${what}: node ${source.name || source.opType} has a subgraph (If/Loop/Scan), which the workbench cannot merge`);
     }
     const node: NodeProto = {
       opType: source.opType,
