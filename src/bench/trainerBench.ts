@@ -1,5 +1,5 @@
 // Trainer benchmark (figures, not asserts). For each shared dataset (DWB_DATASETS, default ../shared/datasets): import
-// into a temporary project, train the fast preset on its whole train split with `dwb train` in a child process (so its
+// into a temporary project, train a preset (fast unless asked: `paper` is for a GPU) on its whole train split with `dwb train` in a child process (so its
 // peak RSS is the run's alone), evaluate on the test split: every metric, training wall time, inference ms/image.
 // Then the supervision ladder on magnetic_tile: a fixed, seeded set of anomalous test images is moved out of the test
 // split into training, and four models are trained — (a) unsupervised (the moved images unlabelled, so unused),
@@ -16,6 +16,7 @@ import { runImport } from '../main/import/importer.js';
 import { planImport } from '../main/import/sources.js';
 import { assignValidationSplit, splitRank } from '../main/import/validationSplit.js';
 import { Project } from '../main/store/project.js';
+import type { Preset } from '../main/ml/ssn/types.js';
 import type { EvaluationMetrics, SnapshotCounts } from '../shared/models.js';
 
 const run = promisify(execFile);
@@ -37,6 +38,8 @@ export interface TrainerBenchOptions {
   /** Override the preset's epochs (quick looks; the figures of record use the preset). */
   epochs?: number;
   seed: number;
+  /** The preset trained (default fast). */
+  preset?: Preset;
 }
 
 export type TestFigures = Partial<EvaluationMetrics> & { ms_per_image: number; provider: string; images: number };
@@ -69,7 +72,7 @@ export interface LadderFigures {
 export interface TrainerBenchResult {
   cpu: { model: string; cores: number; loadAverage: number[] };
   backbone: string;
-  preset: 'fast';
+  preset: Preset;
   datasets: DatasetFigures[];
   ladder: LadderFigures | null;
 }
@@ -78,7 +81,7 @@ export interface TrainerBenchResult {
 type TrainJson = Omit<TrainFigures, 'test'> & { test: TestFigures | null };
 
 async function dwbTrain(project: string, options: TrainerBenchOptions, log: (s: string) => void): Promise<TrainFigures> {
-  const args = [DWB, 'train', '--project', project, '--backbone', options.backbone, '--preset', 'fast', '--seed', String(options.seed), '--restart', '--json'];
+  const args = [DWB, 'train', '--project', project, '--backbone', options.backbone, '--preset', options.preset ?? 'fast', '--seed', String(options.seed), '--restart', '--json'];
   if (options.epochs !== undefined) args.push('--epochs', String(options.epochs));
   const child = run(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
   // relay the child's progress lines (one per epoch off a terminal)
@@ -157,7 +160,7 @@ export async function benchTrainer(options: TrainerBenchOptions, log: (s: string
   const result: TrainerBenchResult = {
     cpu: { model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), loadAverage: os.loadavg() },
     backbone: path.basename(options.backbone),
-    preset: 'fast',
+    preset: options.preset ?? 'fast',
     datasets: [],
     ladder: null,
   };
@@ -168,7 +171,7 @@ export async function benchTrainer(options: TrainerBenchOptions, log: (s: string
         const { project, seconds } = await importDataset(path.join(options.datasets, name), path.join(work, name));
         const root = project.layout.root;
         project.close();
-        log(`${name}: training the fast preset…\n`);
+        log(`${name}: training the ${result.preset} preset…\n`);
         const figures = await dwbTrain(root, options, log);
         result.datasets.push({ dataset: name, importSeconds: seconds, ...figures });
         log(`${name}: image AUROC ${pct(figures.test.image_auroc)}, pixel AUROC ${pct(figures.test.pixel_auroc)}, AUPRO ${pct(figures.test.aupro)} in ${figures.trainSeconds.toFixed(0)} s\n`);

@@ -36,7 +36,7 @@ const FORMULATIONS = ['gemm', 'conv'] as const;
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--epochs N] [--backbone <onnx>] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
   examples: [
     'npm run bench',
     'npm run bench -- import --images 500 --json',
@@ -45,6 +45,7 @@ export const benchCommand: Command = {
     'npm run bench -- inference',
     'npm run bench -- trainer --json',
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
+    'npm run bench -- trainer --preset paper --no-ladder   # on a GPU',
     'npm run bench -- deploy --dataset mvtec_bottle --json',
     'npm run bench -- retrain --dataset mvtec_bottle --epochs 10',
     'npm run bench -- review-study --per-round 20 --rounds 4 --seed 0',
@@ -57,6 +58,7 @@ export const benchCommand: Command = {
     dataset: { type: 'string' },
     'ladder-only': { type: 'boolean' },
     'no-ladder': { type: 'boolean' },
+    preset: { type: 'string' },
     epochs: { type: 'string' },
     backbone: { type: 'string' },
     'per-round': { type: 'string' },
@@ -172,6 +174,8 @@ async function trainerSection(values: Record<string, string | boolean | undefine
   if (values['ladder-only'] && values['no-ladder']) throw new UsageError('--ladder-only and --no-ladder exclude each other; give one');
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError('--epochs must be a positive whole number');
+  const preset = values.preset ?? 'fast';
+  if (preset !== 'fast' && preset !== 'paper') throw new UsageError(`--preset ${String(preset)}: use fast or paper`);
   const r = await benchTrainer(
     {
       datasets: DEFAULT_DATASETS(),
@@ -180,12 +184,13 @@ async function trainerSection(values: Record<string, string | boolean | undefine
       ladder: values['ladder-only'] ? 'only' : values['no-ladder'] ? 'without' : 'with',
       ...(epochs !== undefined ? { epochs } : {}),
       seed: 0,
+      preset,
     },
     ctx.err,
   );
   if (!values.json) {
     const pct = (v: number | null | undefined) => (v === null || v === undefined ? '   —' : (v * 100).toFixed(1).padStart(5));
-    ctx.out(`trainer (fast preset, ${r.backbone}; ${r.cpu.cores} cores ${r.cpu.model}, load ${r.cpu.loadAverage.map((l) => l.toFixed(1)).join(' ')})\n`);
+    ctx.out(`trainer (${r.preset} preset, ${r.backbone}; ${r.cpu.cores} cores ${r.cpu.model}, load ${r.cpu.loadAverage.map((l) => l.toFixed(1)).join(' ')})\n`);
     ctx.out('dataset          img AUROC    AP  F1max   PG2   PB2  px AUROC AUPRO  px AP px F1max  train s  ms/img  peak RSS MB\n');
     for (const d of r.datasets) {
       const t = d.test;

@@ -1,7 +1,7 @@
 // The paper preset on a GPU runs the frozen backbone inside the train-step graph, from the batch's images, instead of
 // feeding it the backbone's cached maps: a step then uploads 3 values per pixel rather than the stride-8 and stride-16
 // maps (at 256²: 0.79 MB per image against 3.1 MB; 25 MB against 101 MB for a batch of 32), and moving big tensors
-// between host and GPU is what dominated a GPU step when it was measured (../../../../shared/device/README.md: a
+// between host and GPU is what dominated a GPU step when it was measured (../../../../../shared/device/README.md: a
 // SuperSimpleNet-sized pass fed 200 MB per run reached 2.3 of the 16 TFLOP/s the GPU gave with data kept on it).
 // On the CPU the cached maps stay: there the backbone's forward pass is the expensive part, and a cache pays it once.
 // No gradient reaches the backbone: its maps enter the step exactly where the cached maps did, and the engine
