@@ -29,6 +29,9 @@ const { Project } = await import('../../src/main/store/project.js');
 const { runImport } = await import('../../src/main/import/importer.js');
 const { planImport } = await import('../../src/main/import/sources.js');
 const { oneLineReason } = await import('../../src/cli/errors.js');
+const { createTrainingRun } = await import('../../src/main/ml/jobs/trainingRun.js');
+const { bottleSubset, MOBILENET } = await import('../deploy/fixture.js');
+const { datasetsAvailable } = await import('../helpers/paths.js');
 
 const tempDir = useTempDirs();
 
@@ -57,6 +60,21 @@ describe('a full disk, injected', () => {
       const again = await runImport(project, await planImport(path.join(dir, 'src')));
       expect(again.imported + again.duplicates).toBe(12);
       expect(project.stats().images).toBe(12);
+    } finally {
+      project.close();
+    }
+  });
+
+  it.runIf(datasetsAvailable())('a training run that cannot copy its backbone into the project says the disk is full and records no run', async () => {
+    const dir = await tempDir();
+    const project = await Project.create(path.join(dir, 'p'));
+    try {
+      await runImport(project, await planImport(await bottleSubset(dir), 'mvtec'));
+      fault.putFileAfter = 0;
+      const error = await createTrainingRun(project, { backbone: MOBILENET, preset: 'fast', epochs: 1, size: { height: 128, width: 128 } }, ['cpu']).catch((e: unknown) => e);
+      fault.putFileAfter = Infinity;
+      expect(oneLineReason(error)).toBe('the disk holding the project is full: free some space and start the training again');
+      expect(project.runs.list()).toEqual([]);
     } finally {
       project.close();
     }

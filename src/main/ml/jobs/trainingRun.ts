@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Split } from '../../../shared/domain.js';
-import { CancelledError, InputError } from '../../../shared/errors.js';
+import { CancelledError, explainFault, InputError } from '../../../shared/errors.js';
 import type { ModelSize, ModelVersionDetail, PresetName, SnapshotCounts, TrainingProgressEvent } from '../../../shared/models.js';
 import { takeSnapshot } from '../../store/datasetSnapshot.js';
 import type { Project } from '../../store/project.js';
@@ -71,8 +71,9 @@ export async function createTrainingRun(
   );
   // a retraining continues from its parent at the learning rates the parent ended with
   const resolved = parent ? warmStartConfig(fresh) : fresh;
-  const sha256 = await project.models.storeBackbone(options.backbone).catch((error: NodeJS.ErrnoException) => {
-    throw new InputError('backbone-unreadable', `cannot read the backbone ${options.backbone} (${error.code ?? error.message}); give the path of an ONNX feature extractor`);
+  // the probe has read the backbone: what fails here is most likely writing its copy into the project (a full disk)
+  const sha256 = await project.models.storeBackbone(options.backbone).catch((error: unknown) => {
+    throw explainFault(error, { retry: 'start the training again' }) ?? error;
   });
   const { backbonePath: _path, ...config } = resolved;
   const request: TrainingRequest = {
