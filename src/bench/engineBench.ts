@@ -181,11 +181,13 @@ export interface StepBenchOptions {
   steps: number;
   providers?: ExecutionProvider[];
   peak?: PeakProbe;
+  /** Keep every node on the provider: a node it cannot run fails the session, named, instead of running on the CPU. */
+  strict?: boolean;
 }
 
 /** Times the train step of a model on one fixed batch (after two warm-up steps). */
 async function benchStep(artifacts: TrainingArtifacts, batch: Record<string, FloatArray>, label: string, options: StepBenchOptions, log: (s: string) => void): Promise<StepBenchResult> {
-  const trainer = await Trainer.create(artifacts, { seed: 1, ...(options.providers ? { providers: options.providers } : {}) });
+  const trainer = await Trainer.create(artifacts, { seed: 1, strict: options.strict === true, ...(options.providers ? { providers: options.providers } : {}) });
   log(`${label} on ${trainer.provider}: warming up…\n`);
   for (let i = 0; i < 2; i++) await trainer.trainStep(batch, 1e-4);
   const { times, ratios } = await timedAgainstPeak(options.steps, () => trainer.trainStep(batch, 1e-4), options.peak);

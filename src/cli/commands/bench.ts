@@ -36,12 +36,13 @@ const FORMULATIONS = ['gemm', 'conv'] as const;
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--strict] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
   examples: [
     'npm run bench',
     'npm run bench -- import --images 500 --json',
     'npm run bench -- engine --json',
     'npm run bench -- engine --fma-isa avx2 --conv-formulations gemm,conv',
+    'npm run bench -- engine --provider webgpu --strict   # on a GPU: fails naming any node the GPU cannot run',
     'npm run bench -- inference',
     'npm run bench -- trainer --json',
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
@@ -53,6 +54,7 @@ export const benchCommand: Command = {
   options: {
     images: { type: 'string' },
     provider: { type: 'string' },
+    strict: { type: 'boolean' },
     'fma-isa': { type: 'string' },
     'conv-formulations': { type: 'string' },
     dataset: { type: 'string' },
@@ -270,10 +272,10 @@ async function engineSection(values: Record<string, string | boolean | undefined
   const formulations = (typeof values['conv-formulations'] === 'string' ? values['conv-formulations'] : 'gemm').split(',');
   for (const f of formulations) if (!FORMULATIONS.includes(f as never)) throw new UsageError(`unknown weight-gradient formulation "${f}"; use ${FORMULATIONS.join(', ')}`);
   // the peak is measured at the start and the end (the best is the machine's peak), and a quick reading is taken
-  // beside every timed run: on a shared machine the share of the cores a process gets drifts within seconds, so each
-  // ratio compares a run with the peak read next to it
+  // before and after every timed series: on a shared machine the share of the cores a process gets drifts within
+  // seconds, so each ratio compares a series with the peak read beside it (timedAgainstPeak)
   const probe = fmaPeakProbe(ctx.err, isa);
-  const withProviders = (steps: number) => ({ steps, peak: probe, ...(providers ? { providers } : {}) });
+  const withProviders = (steps: number) => ({ steps, peak: probe, strict: values.strict === true, ...(providers ? { providers } : {}) });
   const peaks = [await measureFmaPeak(ctx.err, isa)];
   const feasibility = await benchTrainingStep(FEASIBILITY, withProviders(10), ctx.err);
   const superSimpleNet: (StepBenchResult & SuperSimpleNetStepSize)[] = [];
@@ -287,7 +289,7 @@ async function engineSection(values: Record<string, string | boolean | undefined
   const percent = (share: number | null | undefined) => (share === null || share === undefined ? '' : `, ${(share * 100).toFixed(0)}% of peak`);
   if (!values.json) {
     ctx.out(`engine: FMA peak ${peak ? `${peak.gflops.toFixed(1)} GFLOP/s float32 on ${peak.threads} threads (${peak.isa}, ${peak.chains} chains of ${peak.lanes} floats)` : (peaks[0] as { error: string }).error}\n`);
-    ctx.out('  (each % compares a run with the FMA peak read just before and after it)\n');
+    ctx.out('  (each % compares a timed series with the FMA peak read just before and after it)\n');
     const line = (label: string, r: StepBenchResult) =>
       ctx.out(`  ${label} (${r.gflopPerStep.toFixed(1)} GFLOP) on ${r.provider}: ${r.stepMs.toFixed(1)} ms median (best ${r.bestStepMs.toFixed(1)}), ${r.gflops.toFixed(1)} GFLOP/s${percent(r.ratio)}\n`);
     line(`train step ${FEASIBILITY.batch}×${FEASIBILITY.channels}×${FEASIBILITY.size}×${FEASIBILITY.size}, head ${FEASIBILITY.head}`, feasibility);
