@@ -32,8 +32,9 @@ export interface SessionOptions {
   optimizedModelPath?: string;
   /**
    * Outputs to leave in the execution provider's memory (ONNX Runtime's IO binding, location 'gpu-buffer'), so that
-   * a caller can feed them to the next run without a round trip through the host. Applied on a GPU provider; on the
-   * CPU the host is the provider's memory, so only when `onCpu` (tests of the same code path).
+   * a caller can feed them to the next run without a round trip through the host. Applied on WebGPU, the provider
+   * whose IO binding onnxruntime-node has (a session that refuses it is made again without); on the CPU the host is
+   * the provider's memory, so only when `onCpu` (tests of the same code path).
    */
   deviceOutputs?: { names: readonly string[]; onCpu?: boolean };
 }
@@ -56,31 +57,41 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
   const providers = options.providers ?? availableProviders();
   const attempts: ProviderAttempt[] = [];
   for (const provider of providers) {
-    const onDevice = options.deviceOutputs !== undefined && (provider !== 'cpu' || options.deviceOutputs.onCpu === true);
-    try {
-      const session = await ort.InferenceSession.create(model, {
-        // one provider per try: a list such as ['webgpu', 'cpu'] throws when no adapter exists instead of falling back
-        executionProviders: [provider],
-        // the graph written for inspection stops short of the CPU-specific layout rewrites ('all'), which ONNX
-        // Runtime warns make a file unfit for other machines; the fusions worth checking happen before them
-        graphOptimizationLevel: options.optimizedModelPath ? 'extended' : 'all',
-        intraOpNumThreads: options.threads ?? os.availableParallelism(),
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
-        ...(onDevice ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs!.names.map((name) => [name, 'gpu-buffer' as const])) } : {}),
-        extra: {
-          session: {
-            intra_op: { allow_spinning: options.spinning ? '1' : '0' },
-            ...(options.strict && provider !== 'cpu' ? { disable_cpu_ep_fallback: '1' } : {}),
-          },
-        },
-      });
-      attempts.push({ provider, ok: true });
-      return { session, provider, attempts, outputsOnDevice: onDevice };
-    } catch (error) {
-      attempts.push({ provider, ok: false, error: (error as Error).message.split('\n')[0] });
+    // the 'gpu-buffer' location is WebGPU's in the JS API (untested with CUDA or DirectML): elsewhere outputs come home
+    const wantsDevice = options.deviceOutputs !== undefined && (provider === 'webgpu' || (provider === 'cpu' && options.deviceOutputs.onCpu === true));
+    for (const onDevice of wantsDevice ? [true, false] : [false]) {
+      try {
+        const session = await ort.InferenceSession.create(model, sessionOptions(provider, options, onDevice));
+        attempts.push({ provider, ok: true });
+        return { session, provider, attempts, outputsOnDevice: onDevice };
+      } catch (error) {
+        const message = (error as Error).message.split('\n')[0]!;
+        attempts.push({ provider, ok: false, error: `${onDevice ? 'with outputs on the device: ' : ''}${message}` });
+        // a provider that refuses the output locations still runs the model, with its outputs on the host
+        if (!/location/i.test(message)) break;
+      }
     }
   }
   throw new Error(`no execution provider could run the model: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`);
+}
+
+function sessionOptions(provider: ExecutionProvider, options: SessionOptions, onDevice: boolean): ort.InferenceSession.SessionOptions {
+  return {
+    // one provider per try: a list such as ['webgpu', 'cpu'] throws when no adapter exists instead of falling back
+    executionProviders: [provider],
+    // the graph written for inspection stops short of the CPU-specific layout rewrites ('all'), which ONNX
+    // Runtime warns make a file unfit for other machines; the fusions worth checking happen before them
+    graphOptimizationLevel: options.optimizedModelPath ? 'extended' : 'all',
+    intraOpNumThreads: options.threads ?? os.availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
+    ...(onDevice ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs!.names.map((name) => [name, 'gpu-buffer' as const])) } : {}),
+    extra: {
+      session: {
+        intra_op: { allow_spinning: options.spinning ? '1' : '0' },
+        ...(options.strict && provider !== 'cpu' ? { disable_cpu_ep_fallback: '1' } : {}),
+      },
+    },
+  };
 }
