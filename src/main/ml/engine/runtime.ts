@@ -66,9 +66,10 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
         return { session, provider, attempts, outputsOnDevice: onDevice };
       } catch (error) {
         const message = (error as Error).message.split('\n')[0]!;
-        attempts.push({ provider, ok: false, error: `${onDevice ? 'with outputs on the device: ' : ''}${message}` });
         // a provider that refuses the output locations still runs the model, with its outputs on the host
-        if (!/location/i.test(message)) break;
+        const refused = onDevice && /location/i.test(message);
+        attempts.push({ provider, ok: false, error: refused ? `outputs on the device refused: ${message}` : message });
+        if (!refused) break;
       }
     }
   }

@@ -3,10 +3,11 @@
 // - on the CPU, in two sets of pre-allocated host tensors that alternate (one is fed while the other is written), so
 //   a step allocates nothing for them;
 // - on WebGPU, in the provider's memory: the step's outputs stay there (IO binding, ONNX Runtime's 'gpu-buffer'
-//   location, which onnxruntime-node 1.30 has for WebGPU) and are fed back as the next step's inputs, so a step moves only
-//   its batch and its losses between host and device instead of every parameter and optimizer moment both ways
-//   (the paper preset: 8.9 M parameters, with AdamW's two moments ≈ 107 MB each way per step). They are downloaded
-//   only when asked for (values, checkpoint). With CUDA or DirectML (untested with them) they come back to the host as on the CPU.
+//   location, which onnxruntime-node 1.30 has for WebGPU) and are fed back as the next step's inputs, so a step
+//   moves only its batch and its losses between host and device instead of every parameter and optimizer moment
+//   both ways (the paper preset: 8.9 M parameters, with AdamW's two moments ≈ 107 MB each way per step). They are
+//   downloaded only when asked for (values, checkpoint). With CUDA or DirectML (untested with them) they come back
+//   to the host each step, as on the CPU.
 import ort from 'onnxruntime-node';
 import { floatArray, type FloatArray } from './dtype.js';
 import type { Checkpoint } from './checkpoint.js';
