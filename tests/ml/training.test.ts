@@ -190,13 +190,24 @@ describe.runIf(datasetsAvailable())('training SuperSimpleNet on real images', ()
     let worstLoss = 0;
     inStep.losses.forEach((l, i) => (worstLoss = Math.max(worstLoss, Math.abs(l - cached.losses[i]!))));
     let worstParam = 0;
+    let apart = 0;
+    let count = 0;
     for (const [name, values] of cached.model.parameters) {
       const other = inStep.model.parameters.get(name)!;
-      values.forEach((v, i) => (worstParam = Math.max(worstParam, Math.abs(v - other[i]!))));
+      values.forEach((v, i) => {
+        const d = Math.abs(v - other[i]!);
+        worstParam = Math.max(worstParam, d);
+        if (d > 1e-5) apart++;
+        count++;
+      });
     }
-    console.log(`backbone in the step against cached maps, 4 steps: losses within ${worstLoss.toExponential(1)}, parameters within ${worstParam.toExponential(1)}`);
+    console.log(`backbone in the step against cached maps, 4 steps: losses within ${worstLoss.toExponential(1)}, parameters within ${worstParam.toExponential(1)} (${apart} of ${count} beyond 1e-5)`);
+    // the losses of steps 2-4 are computed with the parameters the steps before made: the tight check
     expect(worstLoss).toBeLessThan(1e-4);
-    expect(worstParam).toBeLessThan(1e-5);
+    // AdamW moves a weight by about its learning rate whatever the gradient's size, so a gradient within rounding of 0
+    // may move it either way on either side: a few such weights may differ by up to 2 × lr a step, the rest not at all
+    expect(apart / count).toBeLessThan(1e-4);
+    expect(worstParam).toBeLessThan(4 * 2 * Math.max(paper.lrAdaptor, paper.lrHeads));
   });
 
   async function checkPredictor(model: TrainedModel, cacheDir: string) {
