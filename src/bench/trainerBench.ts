@@ -1,6 +1,7 @@
 // Trainer benchmark (figures, not asserts). For each shared dataset (DWB_DATASETS, default ../shared/datasets): import
-// into a temporary project, train a preset (fast unless asked: `paper` is for a GPU) on its whole train split with `dwb train` in a child process (so its
-// peak RSS is the run's alone), evaluate on the test split: every metric, training wall time, inference ms/image.
+// into a temporary project, train a preset (fast unless asked: `paper` is for a GPU) on its whole train split with
+// `dwb train` in a child process (so its peak RSS is the run's alone), evaluate on the test split: every metric,
+// training wall time, inference ms/image.
 // Then the supervision ladder on magnetic_tile: a fixed, seeded set of anomalous test images is moved out of the test
 // split into training, and four models are trained — (a) unsupervised (the moved images unlabelled, so unused),
 // (b) the moved images labelled anomalous at image level (weak), (c) half of them with their masks, (d) all with

@@ -1,7 +1,7 @@
 // Copies one ONNX model's graph into a GraphBuilder under a name prefix, wiring its inputs to tensors already in the
 // builder (the export: backbone and heads between pre- and post-processing; the paper preset's GPU step: the backbone
-// before the training step), and raises it to the pipeline's opset on the way (the ops whose inputs changed between opset 11 and 18:
-// Reduce*'s `axes`, Squeeze/Unsqueeze's `axes` and Split's `split` moved from attributes to inputs).
+// before the training step), and raises it to the pipeline's opset on the way (the ops whose inputs changed between
+// opset 11 and 18: Reduce*'s `axes`, Squeeze/Unsqueeze's `axes` and Split's `split` moved from attributes to inputs).
 import type onnxProto from 'onnx-proto';
 import { decodeModel, PIPELINE_OPSET, type GraphBuilder, type NodeProto } from './protoGraph.js';
 

@@ -6,9 +6,10 @@
 // On the CPU the cached maps stay: there the backbone's forward pass is the expensive part, and a cache pays it once.
 // No gradient reaches the backbone: its maps enter the step exactly where the cached maps did, and the engine
 // differentiates the step with respect to its parameters only.
-import type { CompiledGraph } from '../engine/compile.js';
+import type { CompiledGraph, TensorInfo } from '../engine/compile.js';
+import { ONNX_DTYPE } from '../engine/dtype.js';
 import { appendModel, MergeError } from '../pipeline/mergeGraph.js';
-import { DataType, decodeModel, encodeModel, GraphBuilder, modelOf, tensorInfo } from '../pipeline/protoGraph.js';
+import { encodeModel, GraphBuilder, modelOf, tensorInfo } from '../pipeline/protoGraph.js';
 
 /** The merged step's image input: a normalized batch [N, 3, H, W], as the backbone takes it. */
 export const STEP_IMAGE_INPUT = 'image';
@@ -35,13 +36,8 @@ export function trainStepWithBackbone(step: CompiledGraph, backbone: BackboneGra
   if (!s8 || !s16) throw new MergeError(`the backbone has no outputs ${backbone.s8Name} and ${backbone.s16Name}`);
   const kept = step.inputs.filter((i) => !isMap(i.name));
   appendModel(g, step.bytes, '', { ...Object.fromEntries(kept.map((i) => [i.name, i.name])), s8, s16 }, 'the training step');
-  const graph = decodeModel(step.bytes).graph!;
-  const bytes = encodeModel(
-    modelOf(g, {
-      name: 'supersimplenet.train-step.backbone',
-      inputs: [tensorInfo(STEP_IMAGE_INPUT, DataType.FLOAT, images), ...(graph.input ?? []).filter((i) => !isMap(i.name ?? ''))],
-      outputs: graph.output ?? [],
-    }),
-  );
-  return { ...step, bytes, inputs: [{ name: STEP_IMAGE_INPUT, shape: [...images], dtype: 'float32' }, ...kept] };
+  const inputs: TensorInfo[] = [{ name: STEP_IMAGE_INPUT, shape: [...images], dtype: 'float32' }, ...kept];
+  const info = (t: TensorInfo) => tensorInfo(t.name, ONNX_DTYPE[t.dtype], t.shape);
+  const bytes = encodeModel(modelOf(g, { name: 'supersimplenet.train-step.backbone', inputs: inputs.map(info), outputs: step.outputs.map(info) }));
+  return { ...step, bytes, inputs };
 }
