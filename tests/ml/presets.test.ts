@@ -10,19 +10,23 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' }).preset).toBe('fast');
     const paper = resolveConfig({ backbonePath }, { provider: 'cuda' });
     expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0, mapSigma: 4 });
-    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 16, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8 });
+    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 8, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8 });
   });
 
-  it('give the fast preset 30 epochs within 100..260 steps of 16 images, and the score weight from the labels', () => {
+  it('give the fast preset 8 normal images a step, 30 epochs within 1600..4160 images, and the score weight from the labels', () => {
     const bottle = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
-    expect(bottle.epochs).toBe(33); // 3 steps an epoch, 99 steps
+    expect(bottle.epochs).toBe(33); // 6 steps an epoch, 198 steps
     expect(bottle.mapScoreWeight).toBe(1);
     const tile = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 0 } });
-    expect(tile.epochs).toBe(14); // 18 steps an epoch, 252 steps
+    expect(tile.epochs).toBe(14); // 36 steps an epoch, 504 steps
     const big = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 2000, anomalous: 60 } });
-    expect(big.epochs).toBe(1); // 250 balanced steps an epoch (8 normal images each), 260 steps at most (rounded to whole epochs)
+    expect(big.batchSize).toBe(16); // balanced: 8 normal images a step, as without defects
+    expect(big.epochs).toBe(1); // 250 balanced steps an epoch, 260 steps of 16 at most (rounded to whole epochs)
     expect(big.mapScoreWeight).toBe(0.5);
     expect(resolveConfig({ backbonePath, epochs: 7 }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } }).epochs).toBe(7);
+    const weak = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 60 } });
+    expect([weak.batchSize, weak.epochs]).toEqual([16, 7]); // 36 balanced steps an epoch, 252 steps
+    expect(resolveConfig({ backbonePath, batchSize: 4 }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 60 } }).batchSize).toBe(4);
   });
 
   it("fit the fast preset's projection to the backbone: a third of its pooled channels, at most 512", () => {
@@ -44,12 +48,18 @@ describe('presets', () => {
     expect({ ...warm, lrAdaptor: 0, lrHeads: 0 }).toEqual({ ...config, lrAdaptor: 0, lrHeads: 0 });
   });
 
-  it("give a retraining as many steps as its parent's run took, over the images it has now", () => {
+  it("give a retraining as many images as its parent's run took (as many steps at the same batch), over the images it has now", () => {
     const tile = { epochs: 20, batchSize: 16, trainImages: { normal: 229, anomalous: 0 } }; // 15 steps an epoch: 300
     expect(retrainEpochs(tile, { normal: 229, anomalous: 0 })).toBe(20);
     // defects labelled in review balance each batch (8 normal images a step): 29 steps an epoch, 10 epochs = 290 steps
     expect(retrainEpochs(tile, { normal: 229, anomalous: 12 })).toBe(10);
     expect(retrainEpochs({ epochs: 2, batchSize: 16, trainImages: { normal: 20, anomalous: 0 } }, { normal: 20, anomalous: 40 })).toBe(1); // at least one
+    // the fast preset's parent took 504 steps of 8 (4 032 images); its retraining with defects runs balanced batches
+    // of 16 (36 steps an epoch): 7 epochs, 252 steps, as many images, as a fresh run on them would take
+    const unsupervised = { epochs: 14, batchSize: 8, trainImages: { normal: 286, anomalous: 0 } };
+    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 60 }, 16)).toBe(7);
+    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 60 })).toBe(7); // at the parent's batch: 72 steps of 8 an epoch
+    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 0 }, 16)).toBe(14); // 18 steps of 16 an epoch: 252 steps
   });
 
   it('refuse sizes, epochs and batches that cannot work, saying what to use', () => {
