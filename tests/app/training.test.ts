@@ -115,7 +115,7 @@ describe.runIf(datasetsAvailable())('model service', () => {
       expect(predicted.score).toBeCloseTo(scored.score, 5);
       expect(predicted.label).toBe(predicted.score >= predicted.threshold ? 'anomalous' : 'normal');
 
-      // a retraining after review takes as many steps as its parent did (same batch): one training image now labelled as a
+      // a retraining after review takes as many steps as its parent did: one training image now labelled as a
       // defect balances every batch (3 normal images a step: 2 steps an epoch, 20 epochs for the parent's 40 steps),
       // where the preset alone would size it at 50 epochs (100 steps) and the parent's epochs would double its steps
       const trainImage = workbench.current().images.list({ split: 'train' })[0]!;

@@ -48,18 +48,17 @@ describe('presets', () => {
     expect({ ...warm, lrAdaptor: 0, lrHeads: 0 }).toEqual({ ...config, lrAdaptor: 0, lrHeads: 0 });
   });
 
-  it("give a retraining as many images as its parent's run took (as many steps at the same batch), over the images it has now", () => {
+  it("give a retraining as many steps as its parent's run took, over the images it has now", () => {
     const tile = { epochs: 20, batchSize: 16, trainImages: { normal: 229, anomalous: 0 } }; // 15 steps an epoch: 300
     expect(retrainEpochs(tile, { normal: 229, anomalous: 0 })).toBe(20);
     // defects labelled in review balance each batch (8 normal images a step): 29 steps an epoch, 10 epochs = 290 steps
     expect(retrainEpochs(tile, { normal: 229, anomalous: 12 })).toBe(10);
     expect(retrainEpochs({ epochs: 2, batchSize: 16, trainImages: { normal: 20, anomalous: 0 } }, { normal: 20, anomalous: 40 })).toBe(1); // at least one
-    // the fast preset's parent took 504 steps of 8 (4 032 images); its retraining with defects runs balanced batches
-    // of 16 (36 steps an epoch): 7 epochs, 252 steps, as many images, as a fresh run on them would take
+    // the fast preset's parent took 504 steps of 8 (4 032 images); its retraining with defects gets 7 epochs (72
+    // balanced steps of 8 an epoch), which it runs in balanced batches of 16 (fastBatchSize): 252 steps, as many images
     const unsupervised = { epochs: 14, batchSize: 8, trainImages: { normal: 286, anomalous: 0 } };
-    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 60 }, 16)).toBe(7);
-    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 60 })).toBe(7); // at the parent's batch: 72 steps of 8 an epoch
-    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 0 }, 16)).toBe(14); // 18 steps of 16 an epoch: 252 steps
+    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 60 })).toBe(7);
+    expect(retrainEpochs(unsupervised, { normal: 286, anomalous: 0 })).toBe(14);
   });
 
   it('refuse sizes, epochs and batches that cannot work, saying what to use', () => {

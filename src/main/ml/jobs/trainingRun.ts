@@ -55,19 +55,20 @@ export async function createTrainingRun(
   // the preset's default follows the provider that really loads here (fast on the CPU, paper on a GPU)
   const { providers: usable, pooledChannels } = await probeBackbone(options.backbone, providers);
   const trainImages = trainImagesOf(snapshot.counts);
-  const asked = {
-    backbonePath: options.backbone,
-    ...(options.preset ? { preset: options.preset } : {}),
-    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-    ...(options.size ? { size: options.size } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-  };
-  // the images the run trains on fix the fast preset's batch, step budget and how its image score is made, the
-  // backbone's width its projection
-  const context = { provider: usable[0]!, trainImages, pooledChannels };
-  let fresh = resolveConfig(asked, context);
-  // a retraining takes as many images as its parent did (in this run's batches), unless asked for a length
-  if (parent && options.epochs === undefined) fresh = resolveConfig({ ...asked, epochs: retrainEpochs(parentRun(parent), trainImages, fresh.batchSize) }, context);
+  // a retraining takes as many steps as its parent did, unless asked for a length
+  const epochs = options.epochs ?? (parent ? retrainEpochs(parentRun(parent), trainImages) : undefined);
+  const fresh = resolveConfig(
+    {
+      backbonePath: options.backbone,
+      ...(options.preset ? { preset: options.preset } : {}),
+      ...(epochs !== undefined ? { epochs } : {}),
+      ...(options.size ? { size: options.size } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    },
+    // the images the run trains on fix the fast preset's step budget and how its image score is made, the
+    // backbone's width its projection
+    { provider: usable[0]!, trainImages, pooledChannels },
+  );
   // a retraining continues from its parent at the learning rates the parent ended with
   const resolved = parent ? warmStartConfig(fresh) : fresh;
   // the probe has read the backbone: what fails here is most likely writing its copy into the project (a full disk)

@@ -96,30 +96,24 @@ export function warmStartConfig(config: TrainingConfig): TrainingConfig {
 }
 
 /**
- * Epochs for a run retrained from a version: as many images as its parent's run took (its steps × its batch), over
- * the images it trains on now in batches of `batchSize` (the new run's; the parent's by default, and at the same batch
- * that is as many steps). The parent's epoch count would not do: defects labelled in review make every epoch
- * balanced (half of each batch normal), which doubles the steps of an epoch at the same batch (magnetic_tile: 580
- * steps, 523 s, against the parent's 300). The fast preset's retraining with defects runs batches of 16 where its
- * parent ran 8 (fastBatchSize): 252 steps for the parent's 504, as a fresh run on those images would take.
+ * Epochs for a run retrained from a version: as many steps as its parent's run took, over the images it trains on
+ * now. The parent's epoch count would not do: defects labelled in review make every epoch balanced (half of each
+ * batch normal), which doubles the steps of an epoch (magnetic_tile: 580 steps, 523 s, against the parent's 300).
+ * The epochs are counted at the parent's batch. Where the fast preset's batch grows with the balance (fastBatchSize:
+ * 8 → 16), an epoch still passes over the normal images once, so the retraining sees as many images as its parent in
+ * fewer, larger steps: 7 epochs, 252 balanced steps of 16 after 504 of 8, as a fresh run on those images would take.
  */
 export function retrainEpochs(
   parent: { epochs: number; batchSize: number; trainImages: { normal: number; anomalous: number } },
   trainImages: { normal: number; anomalous: number },
-  batchSize = parent.batchSize,
 ): number {
-  const images = parent.epochs * stepsPerEpoch(parent.trainImages, parent.batchSize) * stepBatch(parent.trainImages, parent.batchSize);
-  return Math.max(1, Math.round(images / (stepsPerEpoch(trainImages, batchSize) * stepBatch(trainImages, batchSize))));
-}
-
-/** Images in one step: the batch, at most the training images (an even number: half of a balanced batch is normal). */
-function stepBatch(images: { normal: number; anomalous: number }, batchSize: number): number {
-  return Math.max(2, Math.min(batchSize, images.normal + images.anomalous) & ~1);
+  const steps = parent.epochs * stepsPerEpoch(parent.trainImages, parent.batchSize);
+  return Math.max(1, Math.round(steps / stepsPerEpoch(trainImages, parent.batchSize)));
 }
 
 /** Steps in one epoch: with anomalous images, each step takes half its batch from the normal ones (1:1 balance). */
 export function stepsPerEpoch(images: { normal: number; anomalous: number }, batchSize: number): number {
-  const batch = stepBatch(images, batchSize);
+  const batch = Math.max(2, Math.min(batchSize, images.normal + images.anomalous) & ~1);
   return images.normal > 0 && images.anomalous > 0 ? Math.ceil(images.normal / (batch / 2)) : Math.ceil((images.normal + images.anomalous) / batch);
 }
 
