@@ -13,10 +13,10 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 8, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8 });
   });
 
-  it('give the fast preset 8 normal images a step, 30 epochs within 1600..4160 images, and the score weight from the labels', () => {
+  it('give the fast preset 8 normal images a step, 30 epochs within 1600..4160 images, and half the image score from the map whatever the labels', () => {
     const bottle = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
     expect(bottle.epochs).toBe(33); // 6 steps an epoch, 198 steps
-    expect(bottle.mapScoreWeight).toBe(1);
+    expect(bottle.mapScoreWeight).toBe(0.5); // normal images only: the classification head counts too
     const tile = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 0 } });
     expect(tile.epochs).toBe(14); // 36 steps an epoch, 504 steps
     const big = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 2000, anomalous: 60 } });

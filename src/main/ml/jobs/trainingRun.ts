@@ -65,7 +65,7 @@ export async function createTrainingRun(
       ...(options.size ? { size: options.size } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     },
-    // the images the run trains on fix the fast preset's step budget and how its image score is made, the
+    // the images the run trains on fix the fast preset's step budget and batch, the
     // backbone's width its projection
     { provider: usable[0]!, trainImages, pooledChannels },
   );

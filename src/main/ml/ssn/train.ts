@@ -21,7 +21,6 @@ import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
 import { MapFinisher } from './postprocess.js';
-import { defaultMapScoreWeight } from './presets.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
 
@@ -136,7 +135,6 @@ export async function trainDefectModel(
 ): Promise<TrainedModel> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
-  if (config.mapScoreWeight === null) config = { ...config, mapScoreWeight: defaultMapScoreWeight(data.train.some((i) => i.label === 'anomalous')) };
   await mkdir(options.runDir, { recursive: true });
   const report = (p: Omit<TrainingProgress, 'epochs'>) => onProgress?.({ ...p, epochs: config.epochs });
   const prepared = await prepareRun(data, config, {

@@ -58,10 +58,10 @@ export interface TrainingConfig {
   /** Gradient-norm clip when real defects are used (null: never clip). */
   clipGradNorm: number | null;
   /**
-   * Image score = (1-w)·sigmoid(cls logit) + w·(map score: see mapScoreTopShare); 0 as published. null: chosen
-   * from the labels when training starts (presets.ts, defaultMapScoreWeight); a trained model always has a number.
+   * Image score = (1-w)·sigmoid(cls logit) + w·(map score: see mapScoreTopShare); 0 as published, 0.5 in the fast
+   * preset (presets.ts).
    */
-  mapScoreWeight: number | null;
+  mapScoreWeight: number;
   /**
    * The map's part of the image score is the mean of the highest share of the smoothed map's pixels (probabilities);
    * 0 or absent: its maximum (as every version trained before this field).
