@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { explainFault, WorkbenchError } from '../../../shared/errors.js';
-import { createSession, type ExecutionProvider, type ProviderAttempt } from '../engine/runtime.js';
+import { createSession, NoProviderError, type ExecutionProvider, type ProviderAttempt } from '../engine/runtime.js';
 
 /** The backbone file cannot serve as a feature extractor; the message says what is wrong and what to do. */
 export class BackboneError extends WorkbenchError {
@@ -60,7 +60,8 @@ export class Backbone {
       // the backbone is the pipeline's long run: its pool spins (see SessionOptions.spinning), the short ones sleep
       runtime = await createSession(bytes, { ...options, spinning: true });
     } catch (error) {
-      throw new BackboneError(`${file} is not a loadable ONNX model (${firstLine(error)}); give an ONNX feature extractor exported with opset ≥ 11`);
+      const reason = (error instanceof NoProviderError && error.cpuReason) || firstLine(error);
+      throw new BackboneError(`${file} is not a loadable ONNX model (${reason}); give an ONNX feature extractor exported with opset ≥ 11`);
     }
     const { session } = runtime;
     const inputs = session.inputMetadata.filter((m) => m.isTensor);

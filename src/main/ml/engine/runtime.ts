@@ -67,7 +67,23 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
       attempts.push({ provider, ok: false, error: (error as Error).message.split('\n')[0] });
     }
   }
-  throw new Error(`no execution provider could run the model: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`);
+  throw new NoProviderError(attempts);
+}
+
+/** Every provider asked refused the model; `attempts` says why each did. */
+export class NoProviderError extends Error {
+  override readonly name = 'NoProviderError';
+  constructor(readonly attempts: ProviderAttempt[]) {
+    super(`no execution provider could run the model: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`);
+  }
+
+  /**
+   * Why the CPU provider refused, when it was asked: it runs every valid model, so its refusal is the file's fault,
+   * where a GPU provider's may only mean a missing driver or library.
+   */
+  get cpuReason(): string | undefined {
+    return this.attempts.find((a) => a.provider === 'cpu' && !a.ok)?.error;
+  }
 }
 
 function sessionOptions(provider: ExecutionProvider, options: SessionOptions, onDevice: boolean): ort.InferenceSession.SessionOptions {
