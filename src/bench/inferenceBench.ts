@@ -1,6 +1,6 @@
 // `npm run bench -- inference`: where one image's inference time goes, per shared backbone, at the fast preset's
-// 256²: decoding + resizing + normalisation, the backbone (one image at a time as the line runs it, and per image in
-// batches of PREDICT_BATCH as evaluation runs it), and the map post-processing. The backbone's arithmetic — the
+// 256² (or the size asked for with --size): decoding + resizing + normalisation, the backbone (one image at a time as
+// the line runs it, and per image in batches of PREDICT_BATCH as evaluation runs it), and the map post-processing. The backbone's arithmetic — the
 // multiply-adds of its convolutions, counted from the graph at this size — is set against the FMA peak read beside
 // each timed run, so the figure says how far the hardware is from doing better. Then the fast preset's deployable
 // heads for that backbone (adaptor, segmentation and classification heads on its maps; timed at their initial
@@ -31,11 +31,13 @@ export interface InferenceBenchOptions {
   datasets: string;
   /** Timed runs per figure (median reported). */
   runs: number;
+  /** The model size timed (default: the fast preset's 256²), to price a project's `--size` before training at it. */
+  size?: { height: number; width: number };
 }
 
 export interface BackboneInference {
   backbone: string;
-  /** 2 × the multiply-adds of every convolution for one 256² image. */
+  /** 2 × the multiply-adds of every convolution for one image at the model size. */
   gflopPerImage: number;
   decodeMs: number;
   singleMs: number;
@@ -46,9 +48,9 @@ export interface BackboneInference {
   /** The fast preset's heads on one image's backbone maps. */
   headsMs: number;
   postprocessMs: number;
-  /** Decoding the same images stored at the model's size (256² PNG). */
+  /** Decoding the same images stored at the model's size (a PNG of that size). */
   decodeAtSizeMs: number;
-  /** decode of a 256² PNG + backbone + heads + post-processing, one image at a time. */
+  /** decode of a PNG at the model's size + backbone + heads + post-processing, one image at a time. */
   singleTotalAtSizeMs: number;
   /** decode + backbone + heads + post-processing, one image at a time / with the backbone batched. */
   singleTotalMs: number;
@@ -88,9 +90,9 @@ export async function convMultiplyAdds(file: string, size: { height: number; wid
 }
 
 /** The fast preset's deployable heads for this backbone, at their initial values. */
-async function fastHeads(backbone: Backbone) {
+async function fastHeads(backbone: Backbone, size: { height: number; width: number }) {
   const { s8Channels, s16Channels, path: backbonePath } = backbone.info;
-  const config = resolveConfig({ backbonePath, preset: 'fast' }, { provider: 'cpu', pooledChannels: s8Channels + s16Channels });
+  const config = resolveConfig({ backbonePath, preset: 'fast', size }, { provider: 'cpu', pooledChannels: s8Channels + s16Channels });
   const geometry = featureGeometry(config, s8Channels, s16Channels);
   const projection = orthogonalProjection(geometry.pooledChannels, geometry.channels);
   const plan = { config, geometry, featureScale: 1, supervised: false, batch: 1, projection };
@@ -102,7 +104,7 @@ async function fastHeads(backbone: Backbone) {
 }
 
 export async function benchInference(options: InferenceBenchOptions, log: (s: string) => void): Promise<InferenceBenchResult> {
-  const size = PRESETS.fast.size;
+  const size = options.size ?? PRESETS.fast.size;
   const { height, width } = size;
   const imageDir = path.join(options.datasets, 'mvtec_bottle', 'test', 'good');
   const files = (await readdir(imageDir)).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().slice(0, PREDICT_BATCH).map((f) => path.join(imageDir, f));
@@ -120,7 +122,7 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
   const trainDir = path.join(options.datasets, 'mvtec_bottle', 'train', 'good');
   const calibration = (await readdir(trainDir)).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().slice(0, 40).map((f) => path.join(trainDir, f));
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'dwb-bench-int8-'));
-  const finisher = await MapFinisher.create({ ...PRESETS.fast, backbonePath: '', seed: 0, mapScoreWeight: 1 }, height / 8, width / 8);
+  const finisher = await MapFinisher.create({ ...PRESETS.fast, size, backbonePath: '', seed: 0, mapScoreWeight: 1 }, height / 8, width / 8);
   try {
     const logits = new Float32Array((height / 8) * (width / 8)).fill(0.1);
     await finisher.finish(0.5, logits);
@@ -151,7 +153,7 @@ export async function benchInference(options: InferenceBenchOptions, log: (s: st
         const singleMs = median(single.times);
         const batchedMsPerImage = median(batched.times) / files.length;
         const maps = await backbone.run(one, 1, height, width);
-        const heads = await fastHeads(backbone);
+        const heads = await fastHeads(backbone, size);
         const feeds = { s8: new ort.Tensor('float32', maps.s8, maps.s8Shape), s16: new ort.Tensor('float32', maps.s16, maps.s16Shape) };
         await heads.run(feeds);
         const headsMs = median((await timedAgainstPeak(options.runs * 4, () => heads.run(feeds))).times);

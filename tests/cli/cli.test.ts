@@ -75,6 +75,10 @@ describe('dwb', () => {
     expectOneLineError(await dwb(['init', project]), /already a Defect Workbench project/);
     const usage = await dwb(['import', dir]);
     expect(usage.code).toBe(2);
+    // a model size the trainer would refuse, refused before the inference benchmark times anything
+    const size = await dwb(['bench', 'inference', '--size', '300x300']);
+    expectOneLineError(size, /^dwb bench: --size: image height 300 must be a multiple of 32/);
+    expect(size.code).toBe(2);
   });
 
   it('refuses a project from a newer version without touching it', async () => {

@@ -10,10 +10,11 @@ import { benchStudio } from '../../bench/studioBench.js';
 import { benchTrainer, DEFAULT_BACKBONE, DEFAULT_DATASETS, type TrainerBenchResult } from '../../bench/trainerBench.js';
 import { benchTrainingUi } from '../../bench/trainingUiBench.js';
 import { PROVIDER_ORDER, type ExecutionProvider } from '../../main/ml/engine/runtime.js';
-import { PRESETS } from '../../main/ml/ssn/presets.js';
+import { PRESETS, resolveConfig } from '../../main/ml/ssn/presets.js';
 import { REVIEW_ORDERS, type ReviewOrder } from '../../shared/review.js';
 import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
+import { parseSize } from '../modelArgs.js';
 
 const SECTIONS = ['import', 'engine', 'grid', 'studio', 'inference', 'trainer', 'deploy', 'retrain', 'training-ui', 'review-study'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -36,7 +37,7 @@ const FORMULATIONS = ['gemm', 'conv'] as const;
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--strict] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--strict] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--size HxW] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
   examples: [
     'npm run bench',
     'npm run bench -- import --images 500 --json',
@@ -44,6 +45,7 @@ export const benchCommand: Command = {
     'npm run bench -- engine --fma-isa avx2 --conv-formulations gemm,conv',
     'npm run bench -- engine --provider webgpu --strict   # on a GPU: fails naming any node the GPU cannot run',
     'npm run bench -- inference',
+    'npm run bench -- inference --size 320x320   # what a project at 320² pays per image',
     'npm run bench -- trainer --json',
     'npm run bench -- trainer --dataset mvtec_bottle --no-ladder',
     'npm run bench -- trainer --preset paper --no-ladder   # on a GPU',
@@ -63,6 +65,7 @@ export const benchCommand: Command = {
     preset: { type: 'string' },
     epochs: { type: 'string' },
     backbone: { type: 'string' },
+    size: { type: 'string' },
     'per-round': { type: 'string' },
     rounds: { type: 'string' },
     seed: { type: 'string' },
@@ -223,14 +226,23 @@ async function trainingUiSection(values: Record<string, string | boolean | undef
 
 async function inferenceSection(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
   const models = path.dirname(DEFAULT_BACKBONE());
-  const r = await benchInference({ models, datasets: DEFAULT_DATASETS(), runs: 5 }, ctx.err);
+  const size = parseSize(values.size);
+  // a size the trainer would refuse is refused before minutes of timing, in the trainer's words
+  if (size) {
+    try {
+      resolveConfig({ backbonePath: models, preset: 'fast', size }, { provider: 'cpu' });
+    } catch (error) {
+      throw new UsageError(`--size: ${(error as Error).message}`);
+    }
+  }
+  const r = await benchInference({ models, datasets: DEFAULT_DATASETS(), runs: 5, ...(size ? { size } : {}) }, ctx.err);
   if (!values.json) {
     const peak = 'gflops' in r.peak ? `FMA peak ${r.peak.gflops.toFixed(0)} GFLOP/s (${r.peak.isa}, ${r.peak.threads} threads)` : `no FMA peak (${r.peak.error})`;
     ctx.out(`inference at ${r.size.width}×${r.size.height} on ${r.images}; ${peak}\n`);
     for (const b of r.backbones) {
       const share = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(0)}%`);
       ctx.out(
-        `  ${b.backbone}: ${b.gflopPerImage.toFixed(2)} GFLOP; decode ${b.decodeMs.toFixed(1)} + backbone ${b.singleMs.toFixed(1)} (${share(b.singlePeakShare)} of peak) + heads ${b.headsMs.toFixed(1)} + post ${b.postprocessMs.toFixed(1)} = ${b.singleTotalMs.toFixed(1)} ms one at a time (${b.singleTotalAtSizeMs.toFixed(1)} from a 256² PNG, decoded in ${b.decodeAtSizeMs.toFixed(1)}); ` +
+        `  ${b.backbone}: ${b.gflopPerImage.toFixed(2)} GFLOP; decode ${b.decodeMs.toFixed(1)} + backbone ${b.singleMs.toFixed(1)} (${share(b.singlePeakShare)} of peak) + heads ${b.headsMs.toFixed(1)} + post ${b.postprocessMs.toFixed(1)} = ${b.singleTotalMs.toFixed(1)} ms one at a time (${b.singleTotalAtSizeMs.toFixed(1)} from a ${r.size.width}×${r.size.height} PNG, decoded in ${b.decodeAtSizeMs.toFixed(1)}); ` +
           `backbone ${b.batchedMsPerImage.toFixed(1)} ms/image (${share(b.batchedPeakShare)}) → ${b.batchedTotalMs.toFixed(1)} ms in batches\n`,
       );
     }
