@@ -1,7 +1,9 @@
 // The one place that creates ONNX Runtime sessions. It tries execution providers in order of preference
 // (CUDA → DirectML → WebGPU → CPU), falls back to the next when one fails to load, and reports which one runs and
 // what happened to the others. Thread counts are set here too.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 
 export type ExecutionProvider = 'cuda' | 'dml' | 'webgpu' | 'cpu';
@@ -47,10 +49,21 @@ export interface RuntimeSession {
   outputsOnDevice: boolean;
 }
 
-/** Providers this onnxruntime-node build knows for this platform, best first. */
+/**
+ * Providers this onnxruntime-node build knows for this platform and that can load here, best first: every session
+ * made without a provider list tries these. WebGPU on Linux runs on Vulkan: without a Vulkan loader it cannot load,
+ * and trying it anyway makes Dawn print a warning on the terminal, so it is left out when no libvulkan is found.
+ */
 export function availableProviders(): ExecutionProvider[] {
   const listed = new Set(ort.listSupportedBackends().map((b) => b.name as string));
-  return PROVIDER_ORDER.filter((p) => listed.has(p) || p === 'cpu');
+  const known = PROVIDER_ORDER.filter((p) => listed.has(p) || p === 'cpu');
+  return process.platform === 'linux' && !vulkanLoaderFound() ? known.filter((p) => p !== 'webgpu') : known;
+}
+
+/** Whether a Vulkan loader (libvulkan.so.1) is where the dynamic linker looks for it on Linux. */
+export function vulkanLoaderFound(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')));
 }
 
 export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {

@@ -1,6 +1,4 @@
 // The model's entry points as the jobs use them (one import site, so the model's files can move freely).
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Backbone } from '../backbone/backbone.js';
 import { availableProviders, type ExecutionProvider } from '../engine/runtime.js';
 
@@ -12,7 +10,7 @@ export type { Prediction, TrainedModel, TrainingConfig, TrainingImage, TrainingP
  * execution providers that really load here, best first, with the CPU as the fallback.
  */
 export async function probeBackbone(file: string, providers?: ExecutionProvider[]): Promise<{ providers: ExecutionProvider[]; pooledChannels: number }> {
-  const backbone = await Backbone.load(file, { providers: providers ?? candidateProviders() });
+  const backbone = await Backbone.load(file, { providers: providers ?? availableProviders() });
   await backbone.release();
   return {
     providers: backbone.provider === 'cpu' ? ['cpu'] : [backbone.provider, 'cpu'],
@@ -29,15 +27,3 @@ export const MODEL_INPUT_ERRORS: Record<string, string> = {
   TrainingError: 'training-failed',
   MaskError: 'mask-unreadable',
 };
-
-/**
- * The providers worth trying here. WebGPU on Linux runs on Vulkan: without a Vulkan loader it cannot load, and trying
- * it anyway makes Dawn print a warning on the terminal, so it is left out when no libvulkan is found.
- */
-export function candidateProviders(): ExecutionProvider[] {
-  const listed = availableProviders();
-  if (process.platform !== 'linux' || !listed.includes('webgpu')) return listed;
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
-  const vulkan = dirs.some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')));
-  return vulkan ? listed : listed.filter((p) => p !== 'webgpu');
-}
