@@ -6,10 +6,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { driftStatus, recordPredictions } from '../../src/main/deploy/driftMonitor.js';
 import { LineThresholdStore } from '../../src/main/deploy/lineThresholdStore.js';
-import { deriveLineThresholds, outcomeOf } from '../../src/main/deploy/thresholdsService.js';
+import { deriveLineThresholds, outcomeOf, scoreSplit } from '../../src/main/deploy/thresholdsService.js';
+import { Predictor } from '../../src/main/ml/ssn/predictor.js';
 import type { Project } from '../../src/main/store/project.js';
 import { seededRandom } from '../../src/main/util/random.js';
 import { datasetsAvailable } from '../helpers/paths.js';
@@ -67,6 +68,23 @@ run('line thresholds and drift', () => {
     expect(t.derivation.pixel.basis).toBe('pixel-f1max');
     expect(t.review).toBeLessThanOrEqual(t.reject);
     project.images.setSplits([{ id: defect.id, split: 'test' }]);
+  });
+
+  it('scores a split without labelled images without loading the model', async () => {
+    const val = project.images.list({ split: 'val' }).map((i) => i.id);
+    expect(val.length).toBeGreaterThan(0);
+    const create = vi.spyOn(Predictor, 'create');
+    try {
+      const scored = await scoreSplit(project, versionId, 'val');
+      expect(scored).toHaveLength(val.length);
+      expect(create).toHaveBeenCalledTimes(1);
+      project.images.setSplits(val.map((id) => ({ id, split: 'train' })));
+      expect(await scoreSplit(project, versionId, 'val')).toEqual([]);
+      expect(create).toHaveBeenCalledTimes(1);
+    } finally {
+      project.images.setSplits(val.map((id) => ({ id, split: 'val' })));
+      create.mockRestore();
+    }
   });
 
   it('records predictions with their line outcome and warns on drifted scores only', async () => {

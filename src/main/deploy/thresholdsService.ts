@@ -32,8 +32,10 @@ export interface ScoreOptions {
 /** Scores the labelled images of a split with a version (maps at model size go to onMap). */
 export async function scoreSplit(project: Project, versionId: number, split: Split, options: ScoreOptions = {}): Promise<ScoredImage[]> {
   const version = project.models.require(versionId);
-  const model = await loadTrainedModel(project, version);
   const images = project.images.list({ split }).filter((i) => i.labelState !== 'unlabeled');
+  // nothing to score: no model to load (dwb predict asks for validation scores on every call, and a project may have none)
+  if (images.length === 0) return [];
+  const model = await loadTrainedModel(project, version);
   const predictor = await Predictor.create(model, { cacheDir: project.layout.featureCache, ...(options.providers ? { providers: options.providers } : {}) });
   const scored: ScoredImage[] = [];
   try {
