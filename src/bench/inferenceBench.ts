@@ -1,10 +1,11 @@
 // `npm run bench -- inference`: where one image's inference time goes, per shared backbone, at the fast preset's
 // 256² (or the size asked for with --size): decoding + resizing + normalisation, the backbone (one image at a time as
-// the line runs it, and per image in batches of PREDICT_BATCH as evaluation runs it), and the map post-processing. The backbone's arithmetic — the
-// multiply-adds of its convolutions, counted from the graph at this size — is set against the FMA peak read beside
-// each timed run, so the figure says how far the hardware is from doing better. Then the fast preset's deployable
-// heads for that backbone (adaptor, segmentation and classification heads on its maps; timed at their initial
-// values, which their cost does not depend on), and the map post-processing: together what `dwb predict` runs.
+// the line runs it, and per image in batches of PREDICT_BATCH as evaluation runs it), and the map post-processing.
+// The backbone's arithmetic — the multiply-adds of its convolutions, counted from the graph at this size — is set
+// against the FMA peak read beside each timed run, so the figure says how far the hardware is from doing better.
+// Then the fast preset's deployable heads for that backbone (adaptor, segmentation and classification heads on its
+// maps; timed at their initial values, which their cost does not depend on), and the map post-processing: together
+// what `dwb predict` runs.
 // Each backbone is timed again as the int8 copy `dwb quantize` makes of it.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { MapFinisher } from '../main/ml/ssn/postprocess.js';
 import { PREDICT_BATCH } from '../main/ml/ssn/predictor.js';
 import { PRESETS, resolveConfig } from '../main/ml/ssn/presets.js';
 import { orthogonalProjection } from '../main/ml/ssn/projection.js';
+import type { ImageSize } from '../main/ml/ssn/types.js';
 import { fmaPeakProbe, measureFmaPeak, median, timedAgainstPeak } from './engineBench.js';
 
 export interface InferenceBenchOptions {
@@ -32,7 +34,7 @@ export interface InferenceBenchOptions {
   /** Timed runs per figure (median reported). */
   runs: number;
   /** The model size timed (default: the fast preset's 256²), to price a project's `--size` before training at it. */
-  size?: { height: number; width: number };
+  size?: ImageSize;
 }
 
 export interface BackboneInference {
@@ -90,7 +92,7 @@ export async function convMultiplyAdds(file: string, size: { height: number; wid
 }
 
 /** The fast preset's deployable heads for this backbone, at their initial values. */
-async function fastHeads(backbone: Backbone, size: { height: number; width: number }) {
+async function fastHeads(backbone: Backbone, size: ImageSize) {
   const { s8Channels, s16Channels, path: backbonePath } = backbone.info;
   const config = resolveConfig({ backbonePath, preset: 'fast', size }, { provider: 'cpu', pooledChannels: s8Channels + s16Channels });
   const geometry = featureGeometry(config, s8Channels, s16Channels);

@@ -57,7 +57,8 @@ export interface RuntimeSession {
 export function availableProviders(): ExecutionProvider[] {
   const listed = new Set(ort.listSupportedBackends().map((b) => b.name as string));
   const known = PROVIDER_ORDER.filter((p) => listed.has(p) || p === 'cpu');
-  return process.platform === 'linux' && !vulkanLoaderFound() ? known.filter((p) => p !== 'webgpu') : known;
+  const noVulkan = known.includes('webgpu') && process.platform === 'linux' && !vulkanLoaderFound();
+  return noVulkan ? known.filter((p) => p !== 'webgpu') : known;
 }
 
 /** Whether a Vulkan loader (libvulkan.so.1) is where the dynamic linker looks for it on Linux. */

@@ -1,6 +1,6 @@
 // The model's entry points as the jobs use them (one import site, so the model's files can move freely).
 import { Backbone } from '../backbone/backbone.js';
-import { availableProviders, type ExecutionProvider } from '../engine/runtime.js';
+import type { ExecutionProvider } from '../engine/runtime.js';
 
 export { PREDICT_BATCH, Predictor, resolveConfig, retrainEpochs, trainDefectModel, warmStartConfig } from '../ssn/index.js';
 export type { Prediction, TrainedModel, TrainingConfig, TrainingImage, TrainingProgress } from '../ssn/index.js';
@@ -10,7 +10,7 @@ export type { Prediction, TrainedModel, TrainingConfig, TrainingImage, TrainingP
  * execution providers that really load here, best first, with the CPU as the fallback.
  */
 export async function probeBackbone(file: string, providers?: ExecutionProvider[]): Promise<{ providers: ExecutionProvider[]; pooledChannels: number }> {
-  const backbone = await Backbone.load(file, { providers: providers ?? availableProviders() });
+  const backbone = await Backbone.load(file, providers ? { providers } : {});
   await backbone.release();
   return {
     providers: backbone.provider === 'cpu' ? ['cpu'] : [backbone.provider, 'cpu'],
