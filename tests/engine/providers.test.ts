@@ -1,10 +1,12 @@
-// Which execution providers a session tries when none is named: the build's, minus WebGPU where it cannot load
-// (Linux without a Vulkan loader, where trying it makes Dawn print a warning on every command).
+// Which execution providers a session tries when none is named: the build's, minus CUDA without its provider library
+// and WebGPU where it cannot load (Linux without a Vulkan loader): trying either prints an error or a warning on every
+// command.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { availableProviders, vulkanLoaderFound } from '../../src/main/ml/engine/runtime.js';
+import { availableProviders, cudaProviderInstalled, ortBindingDir, vulkanLoaderFound } from '../../src/main/ml/engine/runtime.js';
 import { useTempDirs } from '../helpers/paths.js';
 
 const tempDir = useTempDirs();
@@ -28,5 +30,17 @@ describe('availableProviders', () => {
     process.env.LD_LIBRARY_PATH = path.join(dir, 'nowhere');
     if (process.platform === 'linux' && !vulkanLoaderFound()) expect(availableProviders()).not.toContain('webgpu');
     expect(availableProviders().at(-1)).toBe('cpu');
+  });
+
+  it('keeps CUDA only where its provider library lies beside the binding', async () => {
+    const dir = await tempDir();
+    expect(cudaProviderInstalled(dir)).toBe(false);
+    await writeFile(path.join(dir, 'libonnxruntime_providers_cuda.so'), '');
+    expect(cudaProviderInstalled(dir)).toBe(true);
+
+    // this machine's install: the binding is where onnxruntime-node loads it from, and CUDA is tried only if installed
+    expect(existsSync(path.join(ortBindingDir(), 'onnxruntime_binding.node'))).toBe(true);
+    const installed = existsSync(path.join(ortBindingDir(), 'libonnxruntime_providers_cuda.so'));
+    expect(availableProviders().includes('cuda')).toBe(installed && ort.listSupportedBackends().some((b) => b.name === 'cuda'));
   });
 });

@@ -2,6 +2,7 @@
 // (CUDA → DirectML → WebGPU → CPU), falls back to the next when one fails to load, and reports which one runs and
 // what happened to the others. Thread counts are set here too.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -51,14 +52,32 @@ export interface RuntimeSession {
 
 /**
  * Providers this onnxruntime-node build knows for this platform and that can load here, best first: every session
- * made without a provider list tries these. WebGPU on Linux runs on Vulkan: without a Vulkan loader it cannot load,
- * and trying it anyway makes Dawn print a warning on the terminal, so it is left out when no libvulkan is found.
+ * made without a provider list tries these. CUDA needs a provider library that onnxruntime-node's install downloads
+ * on request only (skipped offline, see .npmrc): without it, trying CUDA makes ONNX Runtime print an error on every
+ * command, so it is left out. WebGPU on Linux runs on Vulkan: without a Vulkan loader it cannot load, and trying it
+ * anyway makes Dawn print a warning, so it is left out when no libvulkan is found.
  */
 export function availableProviders(): ExecutionProvider[] {
   const listed = new Set(ort.listSupportedBackends().map((b) => b.name as string));
-  const known = PROVIDER_ORDER.filter((p) => listed.has(p) || p === 'cpu');
-  const noVulkan = known.includes('webgpu') && process.platform === 'linux' && !vulkanLoaderFound();
-  return noVulkan ? known.filter((p) => p !== 'webgpu') : known;
+  return PROVIDER_ORDER.filter((p) => listed.has(p) || p === 'cpu').filter((p) => {
+    if (p === 'cuda') return cudaProviderInstalled();
+    if (p === 'webgpu' && process.platform === 'linux') return vulkanLoaderFound();
+    return true;
+  });
+}
+
+/** Where onnxruntime-node keeps its native binding for this platform (its provider libraries lie beside it). */
+export function ortBindingDir(): string {
+  const manifest = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+  return path.join(path.dirname(manifest), 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/**
+ * Whether onnxruntime-node's CUDA provider library is installed beside its binding (`ONNXRUNTIME_NODE_INSTALL=cuda12
+ * npm rebuild onnxruntime-node` puts it there; its CUDA build exists for Linux x64 only).
+ */
+export function cudaProviderInstalled(bindingDir = ortBindingDir()): boolean {
+  return existsSync(path.join(bindingDir, 'libonnxruntime_providers_cuda.so'));
 }
 
 /** Whether a Vulkan loader (libvulkan.so.1) is where the dynamic linker looks for it on Linux. */
@@ -110,6 +129,9 @@ function sessionOptions(provider: ExecutionProvider, options: SessionOptions, on
     intraOpNumThreads: options.threads ?? os.availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // errors only: the warnings ONNX Runtime prints are about graphs as the workbench means them (an exported model's
+    // thresholds are initializers that the line may override as inputs: one warning each on every load)
+    logSeverityLevel: 3,
     ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
     ...(onDevice ? { preferredOutputLocation: Object.fromEntries(options.deviceOutputs!.names.map((name) => [name, 'gpu-buffer' as const])) } : {}),
     extra: {
