@@ -2,12 +2,13 @@
 // newer one replaces, and explicit deletion that removes exactly the files nothing else names. The files are real
 // (the shipped MobileNet backbone, real images and masks); the store treats graph bytes as opaque content.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import Database from 'better-sqlite3';
+import { checkProject } from '../../src/main/store/check.js';
 import { takeSnapshot } from '../../src/main/store/datasetSnapshot.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/main/store/migrations.js';
 import type { NewModelVersion } from '../../src/main/store/modelVersions.js';
@@ -171,6 +172,42 @@ describe('model versions in the store', () => {
     expect(existsSync(backbone)).toBe(false);
     await expect(project.models.delete(c)).rejects.toThrow(/no trained model yet/);
     project.close();
+  });
+
+  it("dwb check and the clean-up at every open know the model and map stores: files a row names stay, an unnamed one goes once an hour old", async () => {
+    const project = await smallProject();
+    const versionId = await project.models.add(await newVersion(project, Buffer.from('graph')));
+    const version = project.models.require(versionId);
+    const [image] = project.images.list({ split: 'test' });
+    const map = await project.models.storeMap(Buffer.from('map'));
+    await project.models.addEvaluation({
+      versionId, split: 'test', metrics: METRICS, byClass: BY_CLASS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
+      images: [{ imageId: image!.id, labelState: 'normal', hasMask: false, score: 0.1, mapSha256: map, mapMin: 0, mapMax: 1 }],
+    });
+    // a map that an evaluation running in another process has stored but not yet recorded, and files that killed
+    // processes left an hour ago in both stores
+    const pending = project.models.mapPath(await project.models.storeMap(Buffer.from('pending')));
+    const leftMap = project.models.mapPath(await project.models.storeMap(Buffer.from('left')));
+    const leftGraph = project.models.files.pathFor((await project.models.files.putBuffer(Buffer.from('left graph'), 'onnx')).sha256, 'onnx');
+    const hourAgo = new Date(Date.now() - 61 * 60 * 1000);
+    for (const file of [leftMap, leftGraph]) await utimes(file, hourAgo, hourAgo);
+    const named = [
+      project.models.graphPath(version),
+      project.models.parametersPath(project.models.parametersSha256(versionId)),
+      project.models.backbonePath(version.backboneSha256),
+      project.models.mapPath(map),
+    ];
+    for (const file of named) await utimes(file, hourAgo, hourAgo);
+    const root = project.layout.root;
+    project.close();
+
+    const report = await checkProject(root);
+    expect(report.problems.map((p) => [p.kind, p.path]).sort()).toEqual([['orphan-file', leftGraph], ['orphan-file', leftMap]].sort());
+    const reopened = await Project.open(root);
+    for (const file of [leftMap, leftGraph]) expect(existsSync(file)).toBe(false);
+    for (const file of [...named, pending]) expect(existsSync(file)).toBe(true);
+    reopened.close();
+    expect((await checkProject(root)).ok).toBe(true);
   });
 
   it('stores parameters deterministically: the same tensors give the same bytes', () => {

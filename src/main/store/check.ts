@@ -175,7 +175,9 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
         problems.push({
           kind: 'orphan-file',
           path: leftover.path,
-          message: removed ? 'a file no catalog row names (left by an interrupted import); removed' : 'a file no catalog row names (left by an interrupted import): run with --repair to remove it',
+          message: removed
+            ? 'a file no catalog row names (left by an interrupted import, training or evaluation); removed'
+            : 'a file no catalog row names (left by an interrupted import, training or evaluation): run with --repair to remove it',
           repaired: removed,
         });
       }

@@ -67,28 +67,56 @@ export async function partialFiles(layout: ProjectLayout, all = false): Promise<
 
 /** Every file of the mask store a row names: binary masks, and indexed (class per pixel) masks from schema 3 on. */
 export function maskFilesQuery(db: Catalog): string {
-  const indexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'class_masks'").get();
-  return indexed ? 'SELECT sha256 FROM masks UNION SELECT sha256 FROM class_masks ORDER BY 1' : 'SELECT sha256 FROM masks ORDER BY 1';
+  return hasTable(db, 'class_masks') ? 'SELECT sha256 FROM masks UNION SELECT sha256 FROM class_masks ORDER BY 1' : 'SELECT sha256 FROM masks ORDER BY 1';
 }
 
-/** Blob files in the image and mask stores that no catalog row names (older than a minute unless `all`). */
+/** Whether the catalog has a table (a project opened read-only may be at an older schema). */
+function hasTable(db: Catalog, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** Every file of the model store a row names: versions' graphs, parameters and backbones, and runs' backbones. */
+function modelFiles(db: Catalog): string[] {
+  const named: string[] = [];
+  if (hasTable(db, 'model_versions')) {
+    named.push(...(db.prepare('SELECT graph_sha256 FROM model_versions UNION SELECT parameters_sha256 FROM model_versions UNION SELECT backbone_sha256 FROM model_versions').pluck().all() as string[]));
+  }
+  if (hasTable(db, 'training_runs')) {
+    named.push(...(db.prepare("SELECT json_extract(request, '$.backbone.sha256') FROM training_runs").pluck().all() as string[]));
+  }
+  return named;
+}
+
+/** Every file of the map store a row names: the anomaly maps of recorded evaluations. */
+function mapFiles(db: Catalog): string[] {
+  return hasTable(db, 'evaluation_images') ? (db.prepare('SELECT DISTINCT map_sha256 FROM evaluation_images').pluck().all() as string[]) : [];
+}
+
+/**
+ * Blob files that no catalog row names. In the image and mask stores, older than a minute unless `all` (an import
+ * writes each file just before its row). In the model and map stores, older than an hour whatever `all` says: a
+ * training run stores its backbone copy before its row and a version its graph and parameters before its row, and an
+ * evaluation stores every map before the rows that name them, for as long as it runs, in a process this one cannot see.
+ */
 export async function orphanBlobs(layout: ProjectLayout, db: Catalog, all = false): Promise<Leftover[]> {
-  const known = {
-    [layout.images]: new Set(db.prepare('SELECT sha256 FROM images').pluck().all() as string[]),
-    [layout.masks]: new Set(db.prepare(maskFilesQuery(db)).pluck().all() as string[]),
-  };
+  const importAge = all ? 0 : FRESH_BLOB_MS;
+  const stores = [
+    { dir: layout.images, named: new Set(db.prepare('SELECT sha256 FROM images').pluck().all() as string[]), minAgeMs: importAge },
+    { dir: layout.masks, named: new Set(db.prepare(maskFilesQuery(db)).pluck().all() as string[]), minAgeMs: importAge },
+    { dir: layout.models, named: new Set(modelFiles(db)), minAgeMs: STALE_MS },
+    { dir: layout.maps, named: new Set(mapFiles(db)), minAgeMs: STALE_MS },
+  ];
   const found: Leftover[] = [];
   const now = Date.now();
-  // the model and map stores write through the same blob store: their parts are leftovers alike
-  for (const store of [layout.images, layout.masks, layout.models, layout.maps]) {
-    for (const shard of await entries(store)) {
+  for (const { dir, named, minAgeMs } of stores) {
+    for (const shard of await entries(dir)) {
       if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-      for (const name of await entries(path.join(store, shard))) {
+      for (const name of await entries(path.join(dir, shard))) {
         const sha = /^([0-9a-f]{64})\.[a-z]+$/.exec(name)?.[1];
-        if (!sha || known[store]!.has(sha)) continue;
-        const file = path.join(store, shard, name);
+        if (!sha || named.has(sha)) continue;
+        const file = path.join(dir, shard, name);
         const info = await stat(file).catch(() => null);
-        if (info?.isFile() && (all || now - info.mtimeMs > FRESH_BLOB_MS)) found.push({ path: file, kind: 'orphan-blob' });
+        if (info?.isFile() && now - info.mtimeMs >= minAgeMs) found.push({ path: file, kind: 'orphan-blob' });
       }
     }
   }
