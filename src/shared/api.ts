@@ -421,6 +421,10 @@ export interface CheckProblem {
     | 'mask-damaged'
     | 'thumbnail-missing'
     | 'thumbnail-damaged'
+    | 'model-file-missing'
+    | 'model-file-damaged'
+    | 'map-missing'
+    | 'map-damaged'
     | 'orphan-file'
     | 'partial-file'
     | 'import-interrupted';

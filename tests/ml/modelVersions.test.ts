@@ -2,7 +2,7 @@
 // newer one replaces, and explicit deletion that removes exactly the files nothing else names. The files are real
 // (the shipped MobileNet backbone, real images and masks); the store treats graph bytes as opaque content.
 import { existsSync } from 'node:fs';
-import { readFile, utimes } from 'node:fs/promises';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport } from '../../src/main/import/importer.js';
@@ -208,6 +208,35 @@ describe('model versions in the store', () => {
     for (const file of [...named, pending]) expect(existsSync(file)).toBe(true);
     reopened.close();
     expect((await checkProject(root)).ok).toBe(true);
+  });
+
+  it("dwb check hashes the versions' files and their evaluations' maps, and names the version a damaged one belongs to", async () => {
+    const project = await smallProject();
+    const versionId = await project.models.add(await newVersion(project, Buffer.from('graph')));
+    const version = project.models.require(versionId);
+    const [image] = project.images.list({ split: 'test' });
+    const map = await project.models.storeMap(Buffer.from('map'));
+    await project.models.addEvaluation({
+      versionId, split: 'test', metrics: METRICS, byClass: BY_CLASS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
+      images: [{ imageId: image!.id, labelState: 'normal', hasMask: false, score: 0.1, mapSha256: map, mapMin: 0, mapMax: 1 }],
+    });
+    const root = project.layout.root;
+    const graph = project.models.graphPath(version);
+    const mapFile = project.models.mapPath(map);
+    project.close();
+    const healthy = await checkProject(root);
+    expect(healthy.ok).toBe(true);
+
+    await writeFile(graph, 'bytes of another graph');
+    await rm(mapFile);
+    const report = await checkProject(root, { repair: true });
+    expect(report.ok).toBe(false);
+    expect(report.filesHashed).toBe(healthy.filesHashed);
+    expect(report.problems).toHaveLength(2);
+    expect(report.problems).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'model-file-damaged', path: graph, repaired: false, message: expect.stringMatching(/^the inference graph of model v1 .*delete model v1/) }),
+      expect.objectContaining({ kind: 'map-missing', path: mapFile, repaired: false, message: expect.stringMatching(/model v1's test evaluation .*dwb eval --project .* --model v1 --split test/) }),
+    ]));
   });
 
   it('stores parameters deterministically: the same tensors give the same bytes', () => {

@@ -84,6 +84,11 @@ function whyNotWritable(file: string): Error | null {
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
+/** Whether the catalog has a table (`dwb check` reads a catalog as it is, which may be at an older schema). */
+export function hasTable(db: Catalog, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
 /** The message every refusal of a damaged catalog shares: what is wrong, that nothing was written, what to do. */
 export function damaged(file: string, what: string): ProjectError {
   return new ProjectError(

@@ -11,8 +11,9 @@ import type { ImageFormat } from '../../shared/domain.js';
 import { ProjectError } from '../../shared/errors.js';
 import { writeThumbnail } from '../images/thumbnail.js';
 import { BLOB_PROBLEM_TEXT, BlobStore, hashFile, type BlobProblem } from './blobStore.js';
-import { openCatalog, type Catalog } from './catalog.js';
+import { hasTable, openCatalog, type Catalog } from './catalog.js';
 import { interruptedRuns, maskFilesQuery, markInterrupted, orphanBlobs, partialFiles, temporaryName } from './leftovers.js';
+import { GRAPH_EXTENSION, MAP_EXTENSION, PARAMETERS_EXTENSION } from './modelVersions.js';
 import { FILE_EXTENSION } from './project.js';
 import { projectLayout, type ProjectLayout } from './projectLayout.js';
 
@@ -168,6 +169,27 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
     tick();
   });
 
+  // the model versions' files and their evaluations' maps: a damaged one is reported with the version that needs it
+  let modelFiles: NamedModelFile[] = [];
+  try {
+    if (db && rowsReadable) modelFiles = namedModelFiles(db, layout.root);
+  } catch (error) {
+    catalogProblem('catalog-damaged', `the model versions cannot be read from the catalog (${(error as Error).message}); restore project.sqlite from a backup copy`);
+  }
+  const stores = { models: new BlobStore(layout.models), maps: new BlobStore(layout.maps) };
+  await inParallel(modelFiles, options.concurrency ?? 4, async (file) => {
+    const store = stores[file.store];
+    const problem = await store.verify(file.sha256, file.extension);
+    filesHashed++;
+    if (!problem) return;
+    problems.push({
+      kind: `${file.store === 'models' ? 'model-file' : 'map'}-${problem === 'missing' ? 'missing' : 'damaged'}`,
+      path: store.pathFor(file.sha256, file.extension),
+      message: `${file.what} ${BLOB_PROBLEM_TEXT[problem]}: ${file.remedy}`,
+      repaired: false,
+    });
+  });
+
   if (db) {
     try {
       for (const leftover of await orphanBlobs(layout, db, true)) {
@@ -218,6 +240,54 @@ export async function checkProject(root: string, options: CheckOptions = {}): Pr
     problems,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
+}
+
+interface NamedModelFile {
+  store: 'models' | 'maps';
+  sha256: string;
+  extension: string;
+  /** What the file is, for the message: "the inference graph of model v3". */
+  what: string;
+  /** What to do when it is missing or damaged. */
+  remedy: string;
+}
+
+/** The files of the model and map stores that rows name, each once (versions share backbones, evaluations maps). */
+function namedModelFiles(db: Catalog, root: string): NamedModelFile[] {
+  const files = new Map<string, NamedModelFile>();
+  const add = (file: NamedModelFile) => files.has(`${file.store}/${file.sha256}`) || files.set(`${file.store}/${file.sha256}`, file);
+  if (hasTable(db, 'model_versions')) {
+    const versions = db.prepare('SELECT id, graph_sha256, parameters_sha256, backbone_sha256, backbone_name FROM model_versions ORDER BY id').all() as {
+      id: number;
+      graph_sha256: string;
+      parameters_sha256: string;
+      backbone_sha256: string;
+      backbone_name: string;
+    }[];
+    for (const v of versions) {
+      const remedy = `restore it from a backup copy of the project, or delete model v${v.id} (dwb models delete v${v.id} --project ${root}) and train again`;
+      add({ store: 'models', sha256: v.graph_sha256, extension: GRAPH_EXTENSION, what: `the inference graph of model v${v.id}`, remedy });
+      add({ store: 'models', sha256: v.parameters_sha256, extension: PARAMETERS_EXTENSION, what: `the parameters of model v${v.id}`, remedy });
+      add({
+        store: 'models', sha256: v.backbone_sha256, extension: GRAPH_EXTENSION,
+        what: `the project's copy of backbone ${v.backbone_name} (model v${v.id})`,
+        remedy: 'restore it from a backup copy of the project; the versions trained on it cannot run without it',
+      });
+    }
+  }
+  if (hasTable(db, 'evaluation_images')) {
+    const maps = db
+      .prepare('SELECT DISTINCT m.map_sha256 AS sha256, e.version_id AS versionId, e.split FROM evaluation_images m JOIN evaluations e ON e.id = m.evaluation_id ORDER BY e.version_id')
+      .all() as { sha256: string; versionId: number; split: string }[];
+    for (const m of maps) {
+      add({
+        store: 'maps', sha256: m.sha256, extension: MAP_EXTENSION,
+        what: `an anomaly map of model v${m.versionId}'s ${m.split} evaluation`,
+        remedy: `evaluate again to make it anew (dwb eval --project ${root} --model v${m.versionId} --split ${m.split})`,
+      });
+    }
+  }
+  return [...files.values()];
 }
 
 /** Every blob file in a store, with the hash its name promises. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Catalog } from './catalog.js';
+import { hasTable, type Catalog } from './catalog.js';
 import type { ProjectLayout } from './projectLayout.js';
 
 /** Files older than this are leftovers whoever wrote them (a process on another machine sharing the folder). */
@@ -68,11 +68,6 @@ export async function partialFiles(layout: ProjectLayout, all = false): Promise<
 /** Every file of the mask store a row names: binary masks, and indexed (class per pixel) masks from schema 3 on. */
 export function maskFilesQuery(db: Catalog): string {
   return hasTable(db, 'class_masks') ? 'SELECT sha256 FROM masks UNION SELECT sha256 FROM class_masks ORDER BY 1' : 'SELECT sha256 FROM masks ORDER BY 1';
-}
-
-/** Whether the catalog has a table (a project opened read-only may be at an older schema). */
-function hasTable(db: Catalog, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /** Every file of the model store a row names: versions' graphs, parameters and backbones, and runs' backbones. */
