@@ -436,6 +436,11 @@ export interface CheckProblem {
   repaired: boolean;
 }
 
+/** What `dwb check --repair` can put right: images from their originals, thumbnails, leftovers of killed processes. */
+export const REPAIRABLE_PROBLEMS: ReadonlySet<CheckProblem['kind']> = new Set<CheckProblem['kind']>([
+  'image-missing', 'image-damaged', 'thumbnail-missing', 'thumbnail-damaged', 'orphan-file', 'partial-file', 'import-interrupted',
+]);
+
 export interface ProjectCheckReport {
   root: string;
   /** True when nothing is wrong (after --repair: nothing is left wrong). */

@@ -1,5 +1,5 @@
 import { checkProject } from '../../main/store/check.js';
-import type { CheckProblem } from '../../shared/api.js';
+import { REPAIRABLE_PROBLEMS, type CheckProblem } from '../../shared/api.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
@@ -32,14 +32,11 @@ export const checkCommand: Command = {
       for (const p of problems.slice(0, 20)) ctx.out(`  ${p.repaired ? 'repaired' : 'not repaired'}: ${p.message}\n`);
       if (problems.length > 20) ctx.out(`  … and ${problems.length - 20} more (see --json)\n`);
     }
-    if (!report.ok && !report.repair && report.rowsReadable && left.some((p) => REPAIRABLE.has(p.kind))) {
+    if (!report.ok && !report.repair && report.rowsReadable && left.some((p) => REPAIRABLE_PROBLEMS.has(p.kind))) {
       ctx.out(`run "dwb check --project ${report.root} --repair" to fix what can be fixed\n`);
     }
   },
 };
-
-/** What --repair can put right: images from their originals, thumbnails, leftovers of killed processes. */
-const REPAIRABLE = new Set<CheckProblem['kind']>(['image-missing', 'image-damaged', 'thumbnail-missing', 'thumbnail-damaged', 'orphan-file', 'partial-file', 'import-interrupted']);
 
 function groupByKind(problems: readonly CheckProblem[]): Map<string, CheckProblem[]> {
   const groups = new Map<string, CheckProblem[]>();

@@ -4,7 +4,7 @@ import {
   Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, LinearProgress, List, ListItem, ListItemText, Typography,
 } from '@mui/material';
 import { useEffect, useState } from 'react';
-import type { CheckProblem, ProjectCheckReport } from '../../../shared/api';
+import { REPAIRABLE_PROBLEMS, type CheckProblem, type ProjectCheckReport } from '../../../shared/api';
 import { api } from '../api/transport';
 
 const KIND_TITLES: Record<CheckProblem['kind'], string> = {
@@ -48,7 +48,7 @@ export function HealthPanel({ open, onClose }: { open: boolean; onClose(): void 
   }, [open]);
 
   const left = report?.problems.filter((p) => !p.repaired) ?? [];
-  const repairable = left.some((p) => !p.kind.startsWith('catalog') && !p.kind.startsWith('mask'));
+  const repairable = left.some((p) => REPAIRABLE_PROBLEMS.has(p.kind));
   return (
     <Dialog open={open} onClose={running ? undefined : onClose} fullWidth maxWidth="md" data-testid="health-panel">
       <DialogTitle>Project health</DialogTitle>
