@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import Database from 'better-sqlite3';
+import { loadTrainedModel } from '../../src/main/ml/jobs/modelFiles.js';
 import { checkProject } from '../../src/main/store/check.js';
 import { takeSnapshot } from '../../src/main/store/datasetSnapshot.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/main/store/migrations.js';
@@ -223,12 +224,15 @@ describe('model versions in the store', () => {
     const root = project.layout.root;
     const graph = project.models.graphPath(version);
     const mapFile = project.models.mapPath(map);
-    project.close();
     const healthy = await checkProject(root);
     expect(healthy.ok).toBe(true);
+    await expect(loadTrainedModel(project, version)).resolves.toMatchObject({ featureScale: 0.05 });
 
     await writeFile(graph, 'bytes of another graph');
     await rm(mapFile);
+    // the model code refuses the changed graph (it could still load and score wrong) and says what to do
+    await expect(loadTrainedModel(project, version)).rejects.toThrow(/^the inference graph of model v1 has changed.*dwb check --project/);
+    project.close();
     const report = await checkProject(root, { repair: true });
     expect(report.ok).toBe(false);
     expect(report.filesHashed).toBe(healthy.filesHashed);
