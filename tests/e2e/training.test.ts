@@ -106,6 +106,11 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     expect(h.workbench.current().runs.get(runId!)).toBeTruthy();
     await run.getByTestId('resume-run').click();
     await expect.poll(() => page.getByTestId('training-finished').textContent(), { timeout: 180_000, interval: 250 }).toMatch(/version 1 is stored/);
+    // the next run's form starts from what that version was trained with: its size, not the images' default (256)
+    await page.getByTestId('model-close').click();
+    await page.getByTestId('open-model').click();
+    await expect.poll(() => page.getByTestId('train-height').inputValue()).toBe(String(SIZE));
+    expect(await page.getByTestId('train-width').inputValue()).toBe(String(SIZE));
 
     // the version and its evaluation: the curves and the histogram are drawn on their canvases
     await page.getByTestId('tab-versions').click();

@@ -38,16 +38,20 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
 
   useEffect(() => {
     void refresh();
-    void api.call('models.backbones', {}).then((list) => {
-      setBackbones(list);
-      // ResNet-50 first: the backbone the presets were designed and measured with; the user can pick another
-      setBackbone((b) => b || (list.find((c) => c.name.startsWith('resnet50')) ?? list[0])?.path || OTHER);
-    });
-    void api.call('images.list', { filter: { split: 'train' } }).then((list) => {
-      const size = defaultSize(list.items);
-      setHeight(String(size.height));
-      setWidth(String(size.width));
-    });
+    void Promise.all([api.call('models.backbones', {}), api.call('models.list', {}), api.call('images.list', { filter: { split: 'train' } })]).then(
+      ([list, versions, train]) => {
+        setBackbones(list);
+        // the next run defaults to what the active (else the newest) version was trained with — a backbone made for
+        // the line (an int8 copy, say) or a size chosen for the parts must not silently change at the next training;
+        // a first run gets ResNet-50, the backbone the presets were designed and measured with
+        const previous = versions.find((v) => v.active) ?? versions[0];
+        const same = previous && list.find((c) => c.name === previous.backboneName);
+        setBackbone((b) => b || (same ?? list.find((c) => c.name.startsWith('resnet50')) ?? list[0])?.path || OTHER);
+        const size = previous?.size ?? defaultSize(train.items);
+        setHeight(String(size.height));
+        setWidth(String(size.width));
+      },
+    );
   }, [refresh]);
   useEffect(() => api.on('training.finished', () => void refresh()), [refresh]);
   useEffect(() => api.on('project.changed', () => void refresh()), [refresh]);
@@ -129,7 +133,7 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
               </Button>
             </Stack>
             <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1 }}>
-              The size is the model input (multiples of 32; the default keeps the training images' aspect). Training uses the labels as they are now; test images never choose anything.
+              The size is the model input (multiples of 32). Backbone and size start as the last model's; a first model gets a size that keeps the training images' aspect. Training uses the labels as they are now; test images never choose anything.
             </Typography>
           </CardContent>
         </Card>
