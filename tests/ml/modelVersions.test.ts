@@ -67,6 +67,19 @@ const BY_CLASS: ClassMetrics[] = [
   { defectClass: null, anomalous: 1, masks: 0, image_auroc: 1, image_ap: 1, pixel_auroc: null, aupro: null, pixel_ap: null },
 ];
 
+/** A project with one version and its test evaluation of one image (its map stored). */
+async function evaluatedVersion() {
+  const project = await smallProject();
+  const versionId = await project.models.add(await newVersion(project, Buffer.from('graph')));
+  const [image] = project.images.list({ split: 'test' });
+  const map = await project.models.storeMap(Buffer.from('map'));
+  await project.models.addEvaluation({
+    versionId, split: 'test', metrics: METRICS, byClass: BY_CLASS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
+    images: [{ imageId: image!.id, labelState: 'normal', hasMask: false, score: 0.1, mapSha256: map, mapMin: 0, mapMax: 1 }],
+  });
+  return { project, versionId, version: project.models.require(versionId), map };
+}
+
 describe('model versions in the store', () => {
   it('migrates a project from before model versions without touching its images', async () => {
     const project = await smallProject();
@@ -176,15 +189,7 @@ describe('model versions in the store', () => {
   });
 
   it("dwb check and the clean-up at every open know the model and map stores: files a row names stay, an unnamed one goes once an hour old", async () => {
-    const project = await smallProject();
-    const versionId = await project.models.add(await newVersion(project, Buffer.from('graph')));
-    const version = project.models.require(versionId);
-    const [image] = project.images.list({ split: 'test' });
-    const map = await project.models.storeMap(Buffer.from('map'));
-    await project.models.addEvaluation({
-      versionId, split: 'test', metrics: METRICS, byClass: BY_CLASS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
-      images: [{ imageId: image!.id, labelState: 'normal', hasMask: false, score: 0.1, mapSha256: map, mapMin: 0, mapMax: 1 }],
-    });
+    const { project, versionId, version, map } = await evaluatedVersion();
     // a map that an evaluation running in another process has stored but not yet recorded, and files that killed
     // processes left an hour ago in both stores
     const pending = project.models.mapPath(await project.models.storeMap(Buffer.from('pending')));
@@ -212,15 +217,7 @@ describe('model versions in the store', () => {
   });
 
   it("dwb check hashes the versions' files and their evaluations' maps, and names the version a damaged one belongs to", async () => {
-    const project = await smallProject();
-    const versionId = await project.models.add(await newVersion(project, Buffer.from('graph')));
-    const version = project.models.require(versionId);
-    const [image] = project.images.list({ split: 'test' });
-    const map = await project.models.storeMap(Buffer.from('map'));
-    await project.models.addEvaluation({
-      versionId, split: 'test', metrics: METRICS, byClass: BY_CLASS, msPerImage: 12, provider: 'cpu', mapWidth: 64, mapHeight: 64,
-      images: [{ imageId: image!.id, labelState: 'normal', hasMask: false, score: 0.1, mapSha256: map, mapMin: 0, mapMax: 1 }],
-    });
+    const { project, versionId, version, map } = await evaluatedVersion();
     const root = project.layout.root;
     const graph = project.models.graphPath(version);
     const mapFile = project.models.mapPath(map);
