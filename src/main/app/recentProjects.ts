@@ -1,10 +1,11 @@
 // Recently opened projects, remembered in the user's settings folder ($DWB_HOME, else ~/.config/defect-workbench).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RecentProject } from '../../shared/api.js';
+import { writeFileAtomic } from '../fs/atomicFile.js';
 
 const MAX_RECENT = 12;
 const fileSchema = z.array(z.object({ root: z.string(), name: z.string(), openedAt: z.string() }));
@@ -29,9 +30,7 @@ export class RecentProjects {
     const stored = (await this.read()).filter((p) => p.root !== root);
     stored.unshift({ root, name, openedAt: new Date().toISOString() });
     await mkdir(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(stored.slice(0, MAX_RECENT), null, 2));
-    await rename(temp, this.file);
+    await writeFileAtomic(this.file, JSON.stringify(stored.slice(0, MAX_RECENT), null, 2));
   }
 
   private async read(): Promise<z.infer<typeof fileSchema>> {

@@ -3,7 +3,7 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageFormat } from '../../shared/domain.js';
-import { temporaryName } from '../store/leftovers.js';
+import { temporaryName } from '../fs/atomicFile.js';
 import { ImageDecodeError, openImage } from './decode.js';
 
 export const THUMBNAIL_SIZE = 256;

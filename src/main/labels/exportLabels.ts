@@ -1,11 +1,12 @@
 // Writes a project's labels out: MVTec layout (ground_truth/<class>/<stem>_mask.png, one binary mask per class
 // region, plus labels.json and labels.csv for classes, image-level labels and splits) or one COCO JSON file with
 // an RLE annotation per class region. Images are named as imageNames does, so imports match them back.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { LabelExportReport } from '../../shared/api.js';
 import { labelKindOf } from '../../shared/domain.js';
+import { writeFileAtomic } from '../fs/atomicFile.js';
 import type { Project } from '../store/project.js';
 import { encodeCocoRle } from './coco.js';
 import { stemOf, uniqueNames } from './imageNames.js';
@@ -51,9 +52,9 @@ async function exportMvtec(project: Project, out: string): Promise<LabelExportRe
   }
   const json: LabelsJson = { format: 'dwb-labels', version: 1, classes: classes.map(({ id, name, color }) => ({ id, name, color })), images: entries };
   await mkdir(out, { recursive: true });
-  await writeAtomic(path.join(out, LABELS_JSON), JSON.stringify(json, null, 1));
+  await writeFileAtomic(path.join(out, LABELS_JSON), JSON.stringify(json, null, 1));
   const csv = ['file_name,split,label,kind,class', ...images.map((i) => [names.get(i.id)!, i.split, i.labelState, labelKindOf(i), i.defectClass ?? ''].map(csvField).join(','))];
-  await writeAtomic(path.join(out, LABELS_CSV), `${csv.join('\n')}\n`);
+  await writeFileAtomic(path.join(out, LABELS_CSV), `${csv.join('\n')}\n`);
   return { out, format: 'mvtec', images: images.length, masks, classes: classes.map((c) => c.name), files: files + 2 };
 }
 
@@ -111,12 +112,6 @@ async function exportCoco(project: Project, out: string): Promise<LabelExportRep
     annotations,
   };
   await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-  await writeAtomic(out, JSON.stringify(coco));
+  await writeFileAtomic(out, JSON.stringify(coco));
   return { out, format: 'coco', images: images.length, masks, classes: classes.map((c) => c.name), files: 1 };
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.part`;
-  await writeFile(temp, text);
-  await rename(temp, file);
 }

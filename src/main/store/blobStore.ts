@@ -7,7 +7,7 @@ import { access, mkdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { temporaryName } from './leftovers.js';
+import { temporaryName } from '../fs/atomicFile.js';
 
 export interface StoredBlob {
   sha256: string;

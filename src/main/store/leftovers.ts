@@ -2,7 +2,6 @@
 // .part files, blobs no catalog row names, and import runs still marked running. Found here for both the quiet
 // clean-up at every open and `dwb check`. A temporary file carries its writer's process id, so a leftover of a dead
 // process is told from the work of a live one (another window on the same project) without waiting for it to age.
-import { randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,11 +12,6 @@ import type { ProjectLayout } from './projectLayout.js';
 export const STALE_MS = 60 * 60 * 1000;
 /** An unreferenced blob younger than this may be an import's file whose row is about to be written. */
 const FRESH_BLOB_MS = 60 * 1000;
-
-/** A temporary file name that carries this process's id. */
-export function temporaryName(prefix = ''): string {
-  return `${prefix}${process.pid}-${randomBytes(6).toString('hex')}.part`;
-}
 
 function processAlive(pid: number): boolean {
   try {

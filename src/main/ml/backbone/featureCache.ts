@@ -4,9 +4,10 @@
 // cut may leave (a short or zeroed file) fails the header's length and checksum and is recomputed.
 // Reads refresh the file's time, and prune() removes the least recently used entries beyond a byte budget, entries
 // older than a maximum age, and temporary files orphaned by a kill.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../fs/atomicFile.js';
 
 const MAGIC = Buffer.from('DWBFEAT1', 'latin1');
 /** Bump when the meaning of cached features changes (preprocessing, pooling, projection). */
@@ -69,17 +70,7 @@ export class FeatureCache {
   async put(key: FeatureKey, features: CachedFeatures): Promise<void> {
     const file = this.fileOf(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(encode(features));
-    } catch (error) {
-      await handle.close();
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await handle.close();
-    await rename(temp, file);
+    await writeFileAtomic(file, encode(features));
   }
 
   /** Removes orphaned temporary files, entries older than maxAgeMs, then least recently used ones beyond maxBytes. */

@@ -3,9 +3,9 @@
 // in code generation (a new lowering, a fused op) does not orphan saved runs; the graph's hash is kept only as a
 // note. Written to a temporary file, flushed and renamed, so a crash leaves either the old checkpoint or the new
 // one, never a torn file. Values round-trip bit for bit. Format 1 (no shapes, tied to the graph hash) still loads.
-import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../fs/atomicFile.js';
 import type { FloatArray, FloatDType } from './dtype.js';
 
 const MAGIC = Buffer.from('DWBCKPT1', 'latin1');
@@ -65,18 +65,7 @@ export async function saveCheckpoint(file: string, checkpoint: Checkpoint): Prom
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
 
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.part`);
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(Buffer.concat([MAGIC, length, headerBytes, data]));
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, file);
+  await writeFileAtomic(file, Buffer.concat([MAGIC, length, headerBytes, data]), { sync: true });
 }
 
 export async function loadCheckpoint(file: string): Promise<Checkpoint & { savedAt: string }> {
