@@ -13,6 +13,7 @@ import { takeSnapshot } from '../../src/main/store/datasetSnapshot.js';
 import { Project } from '../../src/main/store/project.js';
 import type { TrainingRequest } from '../../src/main/store/trainingRuns.js';
 import type { EvaluatedImage, EvaluationMetrics, ScoredImage } from '../../src/shared/models.js';
+import { proposalThreshold } from '../../src/shared/review.js';
 import { writeMask, writeSurface } from '../helpers/images.js';
 import { PROJECT_ROOT, useTempDirs } from '../helpers/paths.js';
 
@@ -79,6 +80,18 @@ async function setUp() {
 }
 
 describe('review service', () => {
+  it("cuts a proposed mask at the pixel threshold where masks fitted it, else at the map's half maximum in log-odds", () => {
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    expect(proposalThreshold({ value: 0.5, basis: 'pixel-f1max' }, sigmoid(4))).toBe(0.5);
+    // logit 0 and 4: halfway is 2
+    expect(proposalThreshold({ value: 0.5, basis: 'normal-quantile' }, sigmoid(4))).toBeCloseTo(sigmoid(2), 12);
+    expect(proposalThreshold({ value: sigmoid(-1), basis: 'default' }, sigmoid(3))).toBeCloseTo(sigmoid(1), 12);
+    // a map that never reaches the threshold proposes nothing above it
+    expect(proposalThreshold({ value: 0.5, basis: 'normal-quantile' }, 0.4)).toBe(0.5);
+    // a saturated map (score 1) is taken at 1 − 1e-7, not at infinity
+    expect(proposalThreshold({ value: 0.5, basis: 'normal-quantile' }, 1)).toBeCloseTo(sigmoid(Math.log((1 - 1e-7) / 1e-7) / 2), 9);
+  });
+
   it('ranks, acts with source review, accepts the predicted mask, undoes, and lists missed regions', async () => {
     const { project, service, version, g, s, d } = await setUp();
     const h = service.handlers;
@@ -95,6 +108,12 @@ describe('review service', () => {
     expect(byScore.pixelThreshold).toBeGreaterThan(0.1);
     expect(byScore.pixelThreshold).toBeLessThan(0.9);
     expect(byScore.items.find((i) => i.imageId === g.id)!.predictedArea).toBe(0.5);
+    // no validation masks: each image's mask is cut at its map's half maximum in log-odds, between the threshold and
+    // its hottest pixel (0.9): for the hand-made maps, whose hot cells are flat, the same half of the map
+    const t = byScore.pixelThreshold;
+    const logit = (p: number) => Math.log(p / (1 - p));
+    expect(byScore.items.find((i) => i.imageId === g.id)!.maskThreshold).toBeCloseTo(1 / (1 + Math.exp(-(logit(t) + logit(0.9)) / 2)), 5);
+    expect(byScore.items.find((i) => i.imageId === d.id)!.maskThreshold).toBe(t);
     expect(byScore.items.find((i) => i.imageId === d.id)!.predictedArea).toBe(0);
     expect(byScore.reviewed).toBe(0);
 

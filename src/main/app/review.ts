@@ -8,7 +8,7 @@ import type { ApiResults } from '../../shared/api.js';
 import type { ImageRecord, LabelState, Split } from '../../shared/domain.js';
 import { InputError } from '../../shared/errors.js';
 import type { EvaluatedImage, EvaluationSummary } from '../../shared/models.js';
-import { HEATMAP_THRESHOLD_AT, type MissedRegion, type PixelThresholdInfo, type ReviewAction, type ReviewItem, type ReviewOrder, type VersionAnalysis } from '../../shared/review.js';
+import { HEATMAP_THRESHOLD_AT, proposalThreshold, type MissedRegion, type PixelThresholdInfo, type ReviewAction, type ReviewItem, type ReviewOrder, type VersionAnalysis } from '../../shared/review.js';
 import { encodeBinaryMask } from '../images/mask.js';
 import { maskAtSize } from '../images/anomalyMap.js';
 import { derivePixelThreshold, PixelMetricsAccumulator } from '../metrics/index.js';
@@ -69,7 +69,8 @@ export class ReviewService {
     const project = this.current();
     project.models.require(versionId);
     const threshold = imageThreshold(project, versionId).value;
-    const { value: pixelThreshold, colourRange } = await this.pixelThreshold(project, versionId);
+    const pixel = await this.pixelThreshold(project, versionId);
+    const { value: pixelThreshold, colourRange } = pixel;
     const lastReview = project.db.prepare(
       `SELECT at, label_state, mask_sha256, restored_from FROM label_events WHERE image_id = ? AND source = 'review' ORDER BY id DESC LIMIT 1`,
     );
@@ -80,6 +81,7 @@ export class ReviewService {
       const review = lastReview.get(image.imageId) as { at: string; label_state: LabelState; mask_sha256: string | null; restored_from: number | null } | undefined;
       // an undone action (a restore by review) leaves the image unreviewed
       const reviewed = review !== undefined && review.restored_from === null && review.at >= evaluation.createdAt;
+      const maskThreshold = proposalThreshold(pixel, image.mapMax);
       items.push({
         imageId: image.imageId,
         sha256: record.sha256,
@@ -95,7 +97,8 @@ export class ReviewService {
         evaluationId: evaluation.id,
         reviewed,
         lastAction: reviewed ? actionOf(review, record) : null,
-        predictedArea: await this.predictedArea(project, image, pixelThreshold),
+        maskThreshold,
+        predictedArea: await this.predictedArea(project, image, maskThreshold),
       });
     }
     // most anomalous first, or nearest the decision threshold first (where a human answer teaches the most)
@@ -126,12 +129,12 @@ export class ReviewService {
     return record;
   }
 
-  /** The stored anomaly map of the image, resized to the image (bilinear) and cut at the version's pixel threshold. */
+  /** The stored anomaly map of the image, resized to the image (bilinear) and cut where its proposed mask is. */
   private async predictedMask(project: Project, versionId: number, image: ImageRecord) {
     const found = this.scored(project, versionId).find((s) => s.image.imageId === image.id);
     if (!found) throw new InputError('not-scored', `version ${versionId} has not scored image ${image.id}; evaluate its split first`);
-    const threshold = (await this.pixelThreshold(project, versionId)).value;
     const { mapMin, mapMax, mapSha256 } = found.image;
+    const threshold = proposalThreshold(await this.pixelThreshold(project, versionId), mapMax);
     const levels = await sharp(await readFile(project.models.mapPath(mapSha256)))
       .extractChannel(0)
       .resize(image.width, image.height, { fit: 'fill', kernel: 'linear' })
@@ -147,7 +150,7 @@ export class ReviewService {
       }
     }
     if (area === 0) {
-      throw new InputError('empty-prediction', `the model marks no pixel of ${image.originalName} at the pixel threshold ${threshold.toFixed(3)}; confirm it anomalous (weak) or draw its mask`);
+      throw new InputError('empty-prediction', `the model marks no pixel of ${image.originalName} at ${threshold.toFixed(3)}; confirm it anomalous (weak) or draw its mask`);
     }
     return encodeBinaryMask(binary, image.width, image.height);
   }
@@ -178,7 +181,7 @@ export class ReviewService {
     return map;
   }
 
-  /** Share of the map at or above the pixel threshold (what "accept the predicted mask" would mark). */
+  /** Share of the map at or above the image's mask threshold (what "accept the predicted mask" would mark). */
   private async predictedArea(project: Project, image: EvaluatedImage, threshold: number): Promise<number> {
     const key = `${image.mapSha256}:${image.mapMin}:${image.mapMax}:${threshold}`;
     let area = this.areas.get(key);
@@ -213,7 +216,8 @@ export class ReviewService {
       const derived = derivePixelThreshold(accumulator);
       const median = accumulator.result().normalPixels > 0 ? accumulator.normalQuantile(0.5) : 0;
       const lo = Math.min(median, derived.threshold - 1e-6);
-      info = { value: derived.threshold, basis: derived.basis, note: derived.note, colourRange: [lo, lo + (derived.threshold - lo) / HEATMAP_THRESHOLD_AT] };
+      const proposal = derived.basis === 'pixel-f1max' ? '' : " A proposed mask is cut at its map's half maximum above this threshold, since the map spreads a defect past where normal pixels end.";
+      info = { value: derived.threshold, basis: derived.basis, note: derived.note + proposal, colourRange: [lo, lo + (derived.threshold - lo) / HEATMAP_THRESHOLD_AT] };
     }
     this.thresholds.set(versionId, info);
     return info;

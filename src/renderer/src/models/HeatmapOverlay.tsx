@@ -1,11 +1,11 @@
-// The anomaly map in the viewer: a Konva layer (colour map at an adjustable opacity, and the predicted mask at the
-// version's pixel threshold as a white outline traced at image resolution, so it stays smooth however far one zooms) and its controls (toggle with V, opacity slider, the score and the
+// The anomaly map in the viewer: a Konva layer (colour map at an adjustable opacity, and the predicted mask, cut as
+// the review cuts it (proposalThreshold), as a white outline traced at image resolution, so it stays smooth however far one zooms) and its controls (toggle with V, opacity slider, the score and the
 // predicted label). Both parts share one small store, so any viewer adds them with two lines.
 import { Chip, Slider, Stack, ToggleButton, Tooltip, Typography } from '@mui/material';
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Image as KonvaImage, Layer, Line } from 'react-konva';
 import type { PredictionResult } from '../../../shared/models';
-import type { PixelThresholdInfo } from '../../../shared/review';
+import { proposalThreshold, type PixelThresholdInfo } from '../../../shared/review';
 import { api } from '../api/transport';
 import { maskContours } from './contours';
 import { colourCanvas, decodeMap } from './heatmap';
@@ -37,7 +37,8 @@ interface Overlay {
   prediction: PredictionResult;
   colour: HTMLCanvasElement;
   scores: Float32Array;
-  pixelThreshold: number | null;
+  /** Where the predicted mask is cut on this map; null while the version's pixel threshold is unknown. */
+  maskThreshold: number | null;
 }
 
 const pixelThresholds = new Map<number, Promise<PixelThresholdInfo | null>>();
@@ -71,7 +72,7 @@ async function loadOverlay(imageId: number): Promise<void> {
       prediction,
       colour: colourCanvas(scores, width, height, pixelThreshold?.colourRange ?? [0, 1]),
       scores,
-      pixelThreshold: pixelThreshold?.value ?? null,
+      maskThreshold: pixelThreshold ? proposalThreshold(pixelThreshold, prediction.map.max) : null,
     };
     overlayError = null;
   } catch (e) {
@@ -104,7 +105,7 @@ export function HeatmapLayer({ imageId, width, height }: { imageId: number; widt
   const current = useOverlay(imageId, visible);
   // traced once per map and image size; lines of constant screen width (a dark edge under a white one) at any zoom
   const outline = useMemo(
-    () => (current && current.pixelThreshold !== null ? maskContours(current.scores, current.prediction.map.width, current.prediction.map.height, current.pixelThreshold, { width, height }) : []),
+    () => (current && current.maskThreshold !== null ? maskContours(current.scores, current.prediction.map.width, current.prediction.map.height, current.maskThreshold, { width, height }) : []),
     [current, width, height],
   );
   if (!visible || !current) return null;

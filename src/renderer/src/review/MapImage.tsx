@@ -1,5 +1,5 @@
 // An image with a stored anomaly map over it (colour map at half opacity, a canvas scaled by CSS, and the predicted
-// mask's outline at the pixel threshold, traced at image resolution and drawn as SVG lines of constant width): the
+// mask's outline at its threshold, traced at image resolution and drawn as SVG lines of constant width): the
 // review queue shows one image at a time at screen size, so it needs no pan or zoom.
 import { Box, CircularProgress } from '@mui/material';
 import { useEffect, useRef, useState } from 'react';
@@ -7,8 +7,8 @@ import { api } from '../api/transport';
 import { maskContours, type Contour } from '../models/contours';
 import { colourCanvas, decodeMap } from '../models/heatmap';
 
-export function MapImage(props: { imageId: number; sha256: string; evaluationId: number; pixelThreshold: number; colourRange: [number, number]; showMap: boolean; width: number; height: number }) {
-  const { imageId, sha256, evaluationId, pixelThreshold, colourRange, showMap, width, height } = props;
+export function MapImage(props: { imageId: number; sha256: string; evaluationId: number; maskThreshold: number; colourRange: [number, number]; showMap: boolean; width: number; height: number }) {
+  const { imageId, sha256, evaluationId, maskThreshold, colourRange, showMap, width, height } = props;
   const holder = useRef<HTMLDivElement>(null);
   const [ready, setReady] = useState(false);
   const [outline, setOutline] = useState<Contour[]>([]);
@@ -24,13 +24,13 @@ export function MapImage(props: { imageId: number; sha256: string; evaluationId:
       Object.assign(colour.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', opacity: '0.5' });
       colour.dataset.testid = 'review-heatmap';
       holder.current.replaceChildren(colour);
-      setOutline(maskContours(scores, map.width, map.height, pixelThreshold, { width, height }));
+      setOutline(maskContours(scores, map.width, map.height, maskThreshold, { width, height }));
       setReady(true);
     })();
     return () => {
       live = false;
     };
-  }, [imageId, evaluationId, pixelThreshold, colourRange, width, height]);
+  }, [imageId, evaluationId, maskThreshold, colourRange, width, height]);
   const path = outline.map((c) => `M${pointList(c.points)}${c.closed ? 'Z' : ''}`).join('');
   return (
     <Box sx={{ position: 'relative', height: '100%', aspectRatio: String(width / height), maxWidth: '100%', mx: 'auto', bgcolor: '#1e1e1e' }} data-testid="review-image">

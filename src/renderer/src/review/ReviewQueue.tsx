@@ -181,7 +181,7 @@ export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onE
               </Alert>
             )}
             <Box sx={{ flex: 1, minHeight: 0 }}>
-              <MapImage imageId={current.imageId} sha256={current.sha256} evaluationId={current.evaluationId} pixelThreshold={queue!.pixelThreshold} colourRange={queue!.colourRange} showMap={showMap} width={current.width} height={current.height} />
+              <MapImage imageId={current.imageId} sha256={current.sha256} evaluationId={current.evaluationId} maskThreshold={current.maskThreshold} colourRange={queue!.colourRange} showMap={showMap} width={current.width} height={current.height} />
             </Box>
           </>
         ) : (
