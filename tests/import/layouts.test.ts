@@ -89,6 +89,20 @@ describe('labelled folders and flat layouts', () => {
     project.close();
   });
 
+  it("skips defect masks under ground_truth/ (a label export imported as images by mistake) and says how to import them", async () => {
+    const src = path.join(await tempDir(), 'labels-export');
+    await writeSurface(path.join(src, 'good/a.png'), { seed: 1 });
+    await writeMask(path.join(src, 'ground_truth/scratch/b_mask.png'), 32, 32, (x) => (x < 4 ? 255 : 0));
+    for (const layout of ['folders', 'flat'] as const) {
+      const plan = await planImport(src, layout);
+      expect(plan.items.map((i) => path.basename(i.path))).toEqual(['a.png']);
+      expect(plan.skipped).toEqual([{ path: path.join(src, 'ground_truth/scratch/b_mask.png'), reason: expect.stringMatching(/^a defect mask .*dwb import-labels/) }]);
+    }
+    const { project } = await importInto(src, 'folders');
+    expect(project.stats().classes).toEqual({});
+    project.close();
+  });
+
   it('flat: every image below the folder, unlabeled', async () => {
     const src = path.join(await tempDir(), 'flat');
     await writeSurface(path.join(src, 'a.png'), { seed: 1 });

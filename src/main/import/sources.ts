@@ -128,6 +128,11 @@ async function planFlat(root: string, plan: ImportPlan): Promise<void> {
   }
 }
 
+/** A mask file as MVTec AD and the workbench's label export lay them out: ground_truth/…/<stem>_mask.png. */
+function isDefectMask(file: string): boolean {
+  return /_mask\.png$/i.test(file) && file.split(path.sep).slice(0, -1).some((dir) => dir.toLowerCase() === 'ground_truth');
+}
+
 function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
 }
@@ -157,7 +162,11 @@ async function listImages(dir: string, plan: ImportPlan, recursive: boolean): Pr
     if (!entry.isFile() || entry.name.startsWith('.')) continue;
     const file = path.join(entry.parentPath, entry.name);
     const ext = path.extname(entry.name).toLowerCase();
-    if (IMAGE_EXTENSIONS.has(ext)) found.push(file);
+    if (isDefectMask(file)) {
+      // a label export's (or an MVTec dataset's) masks, which would otherwise come in as anomalous parts of a class
+      // "ground_truth" and train the model on pictures of masks
+      plan.skipped.push({ path: file, reason: 'a defect mask (<name>_mask.png under ground_truth/), not a picture of a part: import masks with Labels In/Out (dwb import-labels), or the whole dataset in MVTec layout' });
+    } else if (IMAGE_EXTENSIONS.has(ext)) found.push(file);
     else if (UNSUPPORTED_IMAGE_EXTENSIONS.has(ext)) {
       plan.skipped.push({ path: file, reason: `unsupported format (${ext.slice(1)}); convert it to PNG, JPEG, BMP or TIFF` });
     } else {
