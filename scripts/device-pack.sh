@@ -9,7 +9,9 @@
 set -euo pipefail
 root=$(git rev-parse --show-toplevel); cd "$root"
 models=${DWB_MODELS:-../shared/models}
-keep=$(npm ls --omit=dev --omit=optional --all --parseable 2>/dev/null | sed -n 's#.*/node_modules/##p' | sort -u)
+# npm ls exits non-zero for any problem it notices in the tree (an extraneous package…); its list is still whole
+keep=$( (npm ls --omit=dev --omit=optional --all --parseable 2>/dev/null || true) | sed -n 's#.*/node_modules/##p' | sort -u)
+[ -n "$keep" ] || { echo "device-pack: npm ls lists no run-time package here: install the project first (npm ci)" >&2; exit 1; }
 drops=()
 for entry in node_modules/* node_modules/@*/*; do
   name=${entry#node_modules/}
