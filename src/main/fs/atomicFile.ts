@@ -10,6 +10,12 @@ export function temporaryName(prefix = ''): string {
   return `${prefix}${process.pid}-${randomBytes(6).toString('hex')}.part`;
 }
 
+/** The process id a temporary name was made with (temporaryName, after any prefix), or null for another name. */
+export function temporaryWriter(name: string): number | null {
+  const pid = Number(/(?:^|\.)(\d+)-[0-9a-f]+\.part$/.exec(name)?.[1]);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
 /**
  * Replaces `file` with `data` in one step. `sync` flushes the bytes to the disk before the rename, for a file that
  * must also survive a power cut (a checkpoint), not only a killed process.

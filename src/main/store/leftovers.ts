@@ -5,6 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { temporaryWriter } from '../fs/atomicFile.js';
 import { hasTable, type Catalog } from './catalog.js';
 import type { ProjectLayout } from './projectLayout.js';
 
@@ -23,8 +24,8 @@ function processAlive(pid: number): boolean {
 }
 
 function writerGone(name: string): boolean {
-  const pid = Number(/^\.?(\d+)-[0-9a-f]+\.part$/.exec(name)?.[1]);
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+  const pid = temporaryWriter(name);
+  return pid !== null && pid !== process.pid && !processAlive(pid);
 }
 
 export interface Leftover {
@@ -42,7 +43,7 @@ export async function partialFiles(layout: ProjectLayout, all = false): Promise<
   const now = Date.now();
   const consider = async (file: string) => {
     const name = path.basename(file);
-    if (!name.endsWith('.part') || name.startsWith(`${process.pid}-`) || name.startsWith(`.${process.pid}-`)) return;
+    if (!name.endsWith('.part') || temporaryWriter(name) === process.pid) return;
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) return;
     if (all || writerGone(name) || now - info.mtimeMs > STALE_MS) found.push({ path: file, kind: 'partial-file' });
