@@ -1,11 +1,13 @@
 // The pixels the renderer shows: thumbnails, masks and originals. Originals a browser cannot draw (TIFF, BMP,
-// 16-bit) are converted to 8-bit PNG on the way out; the stored file is never changed. Every file is checked before
+// 16-bit), and those with an EXIF orientation to apply, are converted to 8-bit PNG on the way out, turned as the
+// workbench turns them (images/decode.ts), so the studio never depends on whether a browser honours the tag; the
+// stored file is never changed. Every file is checked before
 // it is served (present, a file, its size, its hash once per process): damage is reported, never shown as if
 // intact, and a missing thumbnail is made again from its intact image.
 import { stat } from 'node:fs/promises';
 import { FILE_KINDS, type FileKind } from '../../shared/api.js';
 import { InputError, ProjectError, WorkbenchError } from '../../shared/errors.js';
-import { openImage } from '../images/decode.js';
+import { openImage, probeImage } from '../images/decode.js';
 import { writeThumbnail } from '../images/thumbnail.js';
 import { BLOB_PROBLEM_TEXT, type BlobProblem } from '../store/blobStore.js';
 import { FILE_EXTENSION, type Project } from '../store/project.js';
@@ -54,7 +56,7 @@ export async function fileFor(project: Project, kind: FileKind, id: number): Pro
   }
   const imageProblem = await verifyImage();
   if (imageProblem) throw damage(project, `image ${id}`, file, imageProblem);
-  if ((image.format === 'png' || image.format === 'jpeg') && image.bitDepth === 8) {
+  if ((image.format === 'png' || image.format === 'jpeg') && image.bitDepth === 8 && (await probeImage(file)).orientation === 1) {
     return { kind: 'file', path: file, contentType: image.format === 'png' ? 'image/png' : 'image/jpeg' };
   }
   const converted = await (await openImage(file, image.format)).toColourspace('srgb').png({ compressionLevel: 1 }).toBuffer();

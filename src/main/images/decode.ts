@@ -1,6 +1,9 @@
 // The one place that turns an image file into pixels. sharp (libvips) reads PNG, JPEG and TIFF (8 and 16 bit,
 // grey or colour); its prebuilt binaries have no BMP loader, so BMP goes through bmp-ts and enters sharp as raw
 // pixels. Everything downstream (thumbnails, masks, training) asks this module, never sharp directly for a file.
+// An image is its pixels turned as its EXIF orientation says (a phone's or a tablet's photo of a part), because that
+// is how the browser that shows it, and every other viewer, draws it: sizes, masks, thumbnails, training and
+// predictions all live in that frame, so a mask painted over a defect lies over it in what the model reads.
 import { open, readFile } from 'node:fs/promises';
 import { decode as decodeBmp } from 'bmp-ts';
 import sharp from 'sharp';
@@ -18,6 +21,8 @@ export interface ImageInfo {
   height: number;
   channels: number;
   bitDepth: number;
+  /** The EXIF orientation the pixels are turned by (1–8; 1: as stored); width and height are after it. */
+  orientation: number;
 }
 
 export class ImageDecodeError extends Error {
@@ -48,7 +53,7 @@ export async function probeImage(file: string): Promise<ImageInfo> {
   const format = await sniffFormat(file);
   if (format === 'bmp') {
     const bmp = await decodeBmpFile(file);
-    return { format, width: bmp.width, height: bmp.height, channels: bmp.channels, bitDepth: 8 };
+    return { format, width: bmp.width, height: bmp.height, channels: bmp.channels, bitDepth: 8, orientation: 1 };
   }
   if (format !== 'png' && format !== 'jpeg' && format !== 'tiff') {
     throw new ImageDecodeError(`unsupported format (${format}); the workbench imports PNG, JPEG, BMP and TIFF`);
@@ -66,13 +71,15 @@ export async function probeImage(file: string): Promise<ImageInfo> {
     throw new ImageDecodeError(`image of ${meta.width}×${meta.height} pixels is larger than the supported ${MAX_INPUT_PIXELS} pixels`);
   }
   const bitDepth = meta.bitsPerSample === 1 ? 1 : (DEPTH_BITS[meta.depth ?? 'uchar'] ?? 8);
-  return { format, width: meta.width, height: meta.height, channels: meta.channels, bitDepth };
+  const orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
+  const { width, height } = meta.autoOrient ?? meta;
+  return { format, width, height, channels: meta.channels, bitDepth, orientation };
 }
 
 /**
  * A sharp pipeline over the file's pixels. sharp decodes lazily and in strips, so an 8000×8000 PNG flows through
  * a resize without its full raster ever being held in memory. Decoding errors (truncation, corruption) surface when
- * the pipeline is run, and name the file's format.
+ * the pipeline is run, and name the file's format. The pixels come turned by the file's EXIF orientation.
  */
 export async function openImage(file: string, format: ImageFormat): Promise<sharp.Sharp> {
   if (format === 'bmp') {
@@ -80,7 +87,7 @@ export async function openImage(file: string, format: ImageFormat): Promise<shar
     const image = sharp(bmp.rgba, { raw: { width: bmp.width, height: bmp.height, channels: 4 } });
     return bmp.channels === 1 ? image.removeAlpha().toColourspace('b-w') : image.removeAlpha();
   }
-  return sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, failOn: 'warning' });
+  return sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, failOn: 'warning' }).autoOrient();
 }
 
 interface DecodedBmp {

@@ -202,6 +202,7 @@ async function prepare(project: Project, item: ImportItem): Promise<Prepared> {
       format,
       fileSize: blob.size,
       split: item.split,
+      orientation: info.orientation,
     };
     if (project.images.idBySha(blob.sha256) !== undefined) return { kind: 'ready', image, item };
     const thumbnail = project.thumbnailPath(image);

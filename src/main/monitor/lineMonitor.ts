@@ -8,11 +8,11 @@
 // drains, so a burst of thousands costs memory for a few hundred paths and the UI stays live throughout.
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { ApiEvents, EventName } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 import type { DriftView } from '../../shared/deploy.js';
 import type { MonitorFileView, MonitorState, MonitorStatus, MonitorSummary } from '../../shared/monitor.js';
+import { openImage, probeImage } from '../images/decode.js';
 import { driftStatus, lineThresholdsOf, recordPredictions, storedReferenceScores } from '../deploy/driftMonitor.js';
 import { MlWorker } from '../ml/jobs/mlWorker.js';
 import { hashFile } from '../store/blobStore.js';
@@ -334,10 +334,9 @@ export class LineMonitor {
 
   private async thumbnail(row: MonitorFileRow): Promise<string | null> {
     if (this.thumbnails.has(row.id)) return this.thumbnails.get(row.id)!;
-    const made = await sharp(row.path, { failOn: 'none' })
-      .resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' })
-      .jpeg({ quality: 70 })
-      .toBuffer()
+    // through the one decoder: BMP, 16-bit and EXIF-turned files look here as they do everywhere else
+    const made = await probeImage(row.path)
+      .then(async (info) => (await openImage(row.path, info.format)).resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).toColourspace('srgb').jpeg({ quality: 70 }).toBuffer())
       .then((b) => `data:image/jpeg;base64,${b.toString('base64')}`)
       .catch(() => null);
     this.thumbnails.set(row.id, made);

@@ -14,11 +14,11 @@ import { InputError } from '../../shared/errors.js';
 import type { Catalog } from './catalog.js';
 import { ClassRepository } from './classRepository.js';
 
-/** What an import knows of an image before it is catalogued. */
+/** What an import knows of an image before it is catalogued; width and height after its EXIF orientation. */
 export type NewImage = Pick<
   ImageRecord,
   'sha256' | 'originalName' | 'sourcePath' | 'width' | 'height' | 'channels' | 'bitDepth' | 'format' | 'fileSize' | 'split'
->;
+> & { orientation: number };
 
 /** An image-level label; a pixel mask travels beside it as a StoredMask. */
 export interface Label {
@@ -108,9 +108,9 @@ export class ImageRepository {
   ) {
     this.insertImage = db.prepare(`
       INSERT INTO images (sha256, original_name, source_path, width, height, channels, bit_depth, format, file_size,
-                          split, label_state, mask_sha256, defect_class, imported_at, label_updated_at)
+                          split, label_state, mask_sha256, defect_class, imported_at, label_updated_at, orientation)
       VALUES (@sha256, @originalName, @sourcePath, @width, @height, @channels, @bitDepth, @format, @fileSize,
-              @split, @labelState, @maskSha256, @defectClass, @at, @labelUpdatedAt)
+              @split, @labelState, @maskSha256, @defectClass, @at, @labelUpdatedAt, @orientation)
       ON CONFLICT (sha256) DO NOTHING`);
     this.insertEvent = db.prepare(`
       INSERT INTO label_events (image_id, at, label_state, mask_sha256, defect_class, source, class_mask_sha256, restored_from)

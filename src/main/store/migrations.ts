@@ -288,6 +288,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE evaluations ADD COLUMN by_class TEXT;
     `,
   },
+  {
+    version: 9,
+    description: "images' EXIF orientation",
+    sql: `
+      -- The EXIF orientation an image's pixels are turned by (1: as stored). NULL for images imported before the
+      -- workbench turned them, until the project's next open has read it and fitted the image's size, masks and
+      -- thumbnail to the turned picture (store/orientation.ts). BMP carries no orientation.
+      ALTER TABLE images ADD COLUMN orientation INTEGER CHECK (orientation BETWEEN 1 AND 8);
+      UPDATE images SET orientation = 1 WHERE format = 'bmp';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

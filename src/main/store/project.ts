@@ -14,6 +14,7 @@ import { ClassRepository } from './classRepository.js';
 import { importMayBeRunning, interruptedRuns, markInterrupted, orphanBlobs, partialFiles } from './leftovers.js';
 import { ImageRepository, type Label, type StoredMask } from './imageRepository.js';
 import { ModelVersions } from './modelVersions.js';
+import { settleOrientations } from './orientation.js';
 import { CATALOG_FILE, projectLayout, type ProjectLayout } from './projectLayout.js';
 import { readSettings, writeSettings, type ProjectSettings } from './settings.js';
 import { projectStats } from './stats.js';
@@ -139,6 +140,7 @@ export class Project {
     const db = openCatalog(layout.catalog);
     const project = new Project(layout, db);
     await project.cleanLeftovers();
+    await settleOrientations(project);
     return project;
   }
 

@@ -11,7 +11,9 @@ import { writeFileAtomic } from '../../fs/atomicFile.js';
 
 const MAGIC = Buffer.from('DWBFEAT1', 'latin1');
 /** Bump when the meaning of cached features changes (preprocessing, pooling, projection). */
-export const FEATURE_FORMAT = 2; // 2: images resized by the ONNX preprocessing nodes (ml/pipeline/imageInput.ts)
+// 2: images resized by the ONNX preprocessing nodes (ml/pipeline/imageInput.ts); 3: pixels turned by their EXIF
+// orientation (images/decode.ts), which changes the features of every image that has one
+export const FEATURE_FORMAT = 3;
 
 export interface FeatureKey {
   imageSha256: string;
