@@ -4,6 +4,7 @@
 // uninterrupted run sees. Counter-based hash noise keyed by the step counter has no state: it is checked for its
 // statistics, against its definition written out in JavaScript, and for exact repetition across sessions and
 // through a checkpoint resume.
+import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { compileTraining } from '../../src/main/ml/engine/compile.js';
@@ -12,8 +13,11 @@ import { gradients } from '../../src/main/ml/engine/grad.js';
 import type { ModelDefinition } from '../../src/main/ml/engine/model.js';
 import { mix32 } from '../../src/main/ml/engine/onnx/hashNoise.js';
 import { toModelProto } from '../../src/main/ml/engine/onnx/serialize.js';
+import { lowerForWebGpu } from '../../src/main/ml/engine/onnx/webgpuLowering.js';
 import * as op from '../../src/main/ml/engine/ops.js';
 import { Trainer } from '../../src/main/ml/engine/trainer.js';
+
+const { onnx } = onnxProto;
 
 async function session(outputs: { name: string; tensor: Tensor }[]) {
   return ort.InferenceSession.create(toModelProto({ name: 'random', outputs }), { executionProviders: ['cpu'], intraOpNumThreads: 2 });
@@ -223,5 +227,28 @@ describe('counter-based hash noise', () => {
     expect(new Set(losses).size).toBe(6);
     expect([...(await resumed.values()).get('w')!]).toEqual([...(await straight.values()).get('w')!]);
     for (const t of [straight, first, resumed]) await t.release();
+  });
+
+  it('is drawn with the same bits in the form a WebGPU session is given, which has no BitShift and no int64 Range', async () => {
+    const opTypes = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType!);
+    for (const distribution of ['uniform', 'normal'] as const) {
+      const bytes = toModelProto({ name: 'random', outputs: build(distribution) });
+      const lowered = lowerForWebGpu(bytes);
+      expect(opTypes(bytes)).toContain('BitShift');
+      expect(opTypes(lowered)).not.toContain('BitShift');
+      const ranges = onnx.ModelProto.decode(lowered).graph!;
+      const int64 = new Set(ranges.initializer!.filter((t) => t.dataType === onnx.TensorProto.DataType.INT64).map((t) => t.name));
+      for (const range of ranges.node!.filter((n) => n.opType === 'Range')) expect(range.input!.some((i) => int64.has(i))).toBe(false);
+      const canonical = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const rewritten = await ort.InferenceSession.create(lowered, { executionProviders: ['cpu'] });
+      for (const step of [1, 977]) {
+        const want = (await canonical.run({ step: scalarFeed(step) })).noise!.data as Float32Array;
+        const got = (await rewritten.run({ step: scalarFeed(step) })).noise!.data as Float32Array;
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${distribution}, step ${step}`).toBe(true);
+      }
+    }
+    // a graph without either op is passed through as it is
+    const plain = toModelProto({ name: 'plain', outputs: [{ name: 'y', tensor: op.mul(new Graph().input('x', [2], 'float32'), 2) }] });
+    expect(lowerForWebGpu(plain)).toBe(plain);
   });
 });

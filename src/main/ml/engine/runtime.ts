@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { lowerForWebGpu } from './onnx/webgpuLowering.js';
 
 export type ExecutionProvider = 'cuda' | 'dml' | 'webgpu' | 'cpu';
 export const PROVIDER_ORDER: readonly ExecutionProvider[] = ['cuda', 'dml', 'webgpu', 'cpu'];
@@ -89,11 +90,14 @@ export function vulkanLoaderFound(): boolean {
 export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
   const providers = options.providers ?? availableProviders();
   const attempts: ProviderAttempt[] = [];
+  let lowered: Uint8Array | undefined;
   for (const provider of providers) {
     // the 'gpu-buffer' location is WebGPU's in the JS API (untested with CUDA or DirectML): elsewhere outputs come home
     const onDevice = options.deviceOutputs !== undefined && (provider === 'webgpu' || (provider === 'cpu' && options.deviceOutputs.onCpu === true));
     try {
-      const session = await ort.InferenceSession.create(model, sessionOptions(provider, options, onDevice));
+      // WebGPU gets the form of the graph it has kernels for (the same bits; onnx/webgpuLowering.ts says why)
+      const bytes = provider === 'webgpu' ? (lowered ??= lowerForWebGpu(model)) : model;
+      const session = await ort.InferenceSession.create(bytes, sessionOptions(provider, options, onDevice));
       attempts.push({ provider, ok: true });
       return { session, provider, attempts, outputsOnDevice: onDevice };
     } catch (error) {
