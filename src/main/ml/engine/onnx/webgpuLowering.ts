@@ -1,8 +1,8 @@
 // The engine's graphs as onnxruntime's WebGPU provider can run them whole. A node that provider has no kernel for
 // runs on the CPU, and its tensors cross the bus both ways each run: in the paper preset's step the synthetic-anomaly
 // noise (hashNoise.ts) is drawn over 200 M elements, and its uint32 BitShift nodes and int64 Range have no WebGPU
-// kernel (onnxruntime's WebGPU provider registers Add/Mul/Div for float, float16, int32 and uint32, Range for float and
-// int32 only, and no BitShift). They are rewritten here into ops it has, with the same bits: a uint32 shift right by
+// kernel (in the versions of onnxruntime's WebGPU kernel registry read: Add/Mul/Div for float, float16, int32 and
+// uint32, no BitShift, Range for float and int32 only). They are rewritten here into ops it has, with the same bits: a uint32 shift right by
 // k is a division by 2^k (both truncate), a shift left a product (both wrap modulo 2³²), and a Range whose bounds fit
 // int32 counts in int32 for the Cast that reads it. Sign (the gradient of Abs, in the loss's softplus) has no WebGPU
 // kernel either; in a float32 graph it becomes Where(x > 0, 1, Where(x < 0, −1, 0)). The canonical graph keeps BitShift: on the CPU a shift is one
