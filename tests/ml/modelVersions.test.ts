@@ -90,8 +90,8 @@ describe('model versions in the store', () => {
     // (and of the later migrations, whose tables reference model_versions)
     raw.exec('DROP TABLE IF EXISTS predictions; DROP TABLE IF EXISTS line_thresholds; DROP TABLE IF EXISTS monitor_files; DROP TABLE IF EXISTS monitor_settings;');
     raw.exec('DROP TABLE evaluation_images; DROP TABLE evaluations; DROP TABLE model_snapshot_images; DROP TABLE model_versions; DROP TABLE training_runs;');
-    // and what later migrations added (5: the process that runs an import)
-    raw.exec('ALTER TABLE import_runs DROP COLUMN pid; ALTER TABLE import_runs DROP COLUMN host;');
+    // and what later migrations added (5: the process that runs an import; 9: images' EXIF orientation)
+    raw.exec('ALTER TABLE import_runs DROP COLUMN pid; ALTER TABLE import_runs DROP COLUMN host; ALTER TABLE images DROP COLUMN orientation;');
     const before = Math.max(...MIGRATIONS.filter((m) => m.version < 4).map((m) => m.version));
     raw.pragma(`user_version = ${before}`);
     raw.close();
