@@ -13,21 +13,29 @@ import { encodeBinaryMask, MASK_THRESHOLD } from '../images/mask.js';
 import type { StoredClassMask, StoredMask } from './imageRepository.js';
 import type { Project } from './project.js';
 
+const PROBES = 16;
+
 /** Reads the orientation of every image that has none recorded yet; returns how many had a picture to turn. */
 export async function settleOrientations(project: Project): Promise<number> {
   const pending = project.db.prepare('SELECT id FROM images WHERE orientation IS NULL ORDER BY id').all() as { id: number }[];
   let turned = 0;
-  for (const { id } of pending) {
-    const image = project.images.get(id)!;
+  // headers are read PROBES at a time (sharp reads them on its own threads): 0.5–0.7 ms an image one by one
+  for (let start = 0; start < pending.length; start += PROBES) {
+    const images = pending.slice(start, start + PROBES).map(({ id }) => project.images.get(id)!);
     // a missing or damaged file stays unread (dwb check reports it), and so does an image whose refit fails (a full
     // disk, a catalog opened read-only): the project opens all the same, and the next open tries again
-    const info = await probeImage(project.imagePath(image)).catch(() => null);
-    if (!info) continue;
-    try {
-      if (info.orientation !== 1) await rm(project.thumbnailPath(image), { force: true });
-      if (await refit(project, image, info)) turned++;
-    } catch {
-      continue;
+    const infos = await Promise.all(images.map((image) => probeImage(project.imagePath(image)).catch(() => null)));
+    const untagged = project.db.prepare('UPDATE images SET orientation = 1 WHERE id = ? AND orientation IS NULL');
+    project.db.transaction(() => images.forEach((image, i) => infos[i]?.orientation === 1 && untagged.run(image.id)))();
+    for (const [i, image] of images.entries()) {
+      const info = infos[i];
+      if (!info || info.orientation === 1) continue;
+      try {
+        await rm(project.thumbnailPath(image), { force: true });
+        if (await refit(project, image, info)) turned++;
+      } catch {
+        continue;
+      }
     }
   }
   return turned;
