@@ -24,7 +24,7 @@ describe('the training step as WebGPU runs it', () => {
     const geometry = featureGeometry(config, 32, 64);
     const random = seededRandom(11);
     const values = (shape: readonly number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 4);
-    const tensors = () =>
+    const tensors = (): Record<string, Float32Array> =>
       preset === 'fast' ? { features: values([geometry.channels, geometry.height, geometry.width]) } : { s8: values(geometry.s8), s16: values(geometry.s16) };
     const samples: TrainSample[] = Array.from({ length: 4 }, (_, i) => {
       const mask = i === 3 ? Uint8Array.from({ length: geometry.height * geometry.width }, (_, p) => (p % 37 < 4 ? 1 : 0)) : null;
