@@ -1,5 +1,5 @@
-// The training step (paper and fast presets) in the form a WebGPU session is given (engine/onnx/webgpuLowering.ts): none of
-// the ops onnxruntime's WebGPU provider has no kernel for, and, run here on the CPU, the very same step: the same
+// The training step of both presets in the form a WebGPU session is given (engine/onnx/webgpuLowering.ts): none
+// of the ops onnxruntime's WebGPU provider has no kernel for, and, run here on the CPU, the very same step: the same
 // losses and parameters to the bit, with real defects in the batch (the supervised loss, gradient clipping).
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
