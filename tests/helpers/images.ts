@@ -101,3 +101,22 @@ export async function writeBmp(file: string, width: number, height: number, bits
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, buffer);
 }
+
+/** The size of the stored raster of writeTaggedPhoto; shown turned, it is TAGGED_PHOTO.height wide. */
+export const TAGGED_PHOTO = { width: 300, height: 150 };
+
+/**
+ * A JPEG as a phone stores a photo it took sideways: a grey 300 × 150 raster with a red 60 × 40 block in its stored
+ * top-left corner, and the EXIF orientation (6: shown turned a quarter clockwise, the block then top right).
+ */
+export async function writeTaggedPhoto(file: string, options: { orientation?: number; quality?: number } = {}): Promise<void> {
+  const { width, height } = TAGGED_PHOTO;
+  const px = Buffer.alloc(width * height * 3, 128);
+  for (let y = 0; y < 40; y++) for (let x = 0; x < 60; x++) px.set([230, 20, 20], (y * width + x) * 3);
+  await mkdir(path.dirname(file), { recursive: true });
+  const image = sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: options.quality ?? 95 });
+  await (options.orientation === undefined || options.orientation === 1 ? image : image.withMetadata({ orientation: options.orientation })).toFile(file);
+}
+
+/** Whether the pixel at (x, y) of an 8-bit RGB raster is writeTaggedPhoto's red block. */
+export const isRedBlock = (data: Uint8Array, width: number, x: number, y: number) => data[(y * width + x) * 3]! > 180 && data[(y * width + x) * 3 + 1]! < 80;

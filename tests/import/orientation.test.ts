@@ -11,24 +11,12 @@ import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import { loadNormalizedImage } from '../../src/main/ml/backbone/preprocess.js';
 import { Project } from '../../src/main/store/project.js';
+import { isRedBlock, TAGGED_PHOTO, writeTaggedPhoto } from '../helpers/images.js';
 import { useTempDirs } from '../helpers/paths.js';
 
 const tempDir = useTempDirs();
 
-const W = 300;
-const H = 150;
-
-/** Grey W×H pixels with a red 60×40 block in the stored top-left corner. */
-function pixels(): Buffer {
-  const px = Buffer.alloc(W * H * 3, 128);
-  for (let y = 0; y < 40; y++) {
-    for (let x = 0; x < 60; x++) px.set([230, 20, 20], (y * W + x) * 3);
-  }
-  return px;
-}
-
-/** Whether the pixel at (x, y) of an RGB raster is the red block's. */
-const red = (data: Buffer, width: number, x: number, y: number) => data[(y * width + x) * 3]! > 180 && data[(y * width + x) * 3 + 1]! < 80;
+const { width: W, height: H } = TAGGED_PHOTO;
 
 async function rgb(input: Buffer | string) {
   return sharp(input).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
@@ -39,10 +27,9 @@ describe('EXIF orientation', () => {
     const dir = await tempDir();
     const src = path.join(dir, 'src');
     await mkdir(src);
-    const raw = { raw: { width: W, height: H, channels: 3 as const } };
     // orientation 6: shown turned a quarter clockwise, 150 wide and 300 high, the block in the top-right corner
-    await sharp(pixels(), raw).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(path.join(src, 'turned.jpg'));
-    await sharp(pixels(), raw).jpeg({ quality: 95 }).toFile(path.join(src, 'plain.jpg'));
+    await writeTaggedPhoto(path.join(src, 'turned.jpg'), { orientation: 6 });
+    await writeTaggedPhoto(path.join(src, 'plain.jpg'));
     // the same picture as a viewer shows it, with no tag to apply
     await sharp(path.join(src, 'turned.jpg')).rotate().png().toFile(path.join(dir, 'upright.png'));
 
@@ -61,16 +48,16 @@ describe('EXIF orientation', () => {
 
       const thumb = await rgb(project.thumbnailPath(turned));
       expect([thumb.info.width, thumb.info.height]).toEqual([128, 256]);
-      expect(red(thumb.data, thumb.info.width, thumb.info.width - 5, 5)).toBe(true);
-      expect(red(thumb.data, thumb.info.width, 5, 5)).toBe(false);
+      expect(isRedBlock(thumb.data, thumb.info.width, thumb.info.width - 5, 5)).toBe(true);
+      expect(isRedBlock(thumb.data, thumb.info.width, 5, 5)).toBe(false);
 
       // the original goes to the studio already turned (a PNG), so it does not matter whether a browser reads the tag
       const shown = await fileFor(project, 'image', turned.id);
       expect(shown.kind).toBe('bytes');
       const picture = await rgb((shown as { bytes: Buffer }).bytes);
       expect([picture.info.width, picture.info.height]).toEqual([H, W]);
-      expect(red(picture.data, H, H - 10, 10)).toBe(true);
-      expect(red(picture.data, H, 10, 10)).toBe(false);
+      expect(isRedBlock(picture.data, H, H - 10, 10)).toBe(true);
+      expect(isRedBlock(picture.data, H, 10, 10)).toBe(false);
       // an untagged JPEG is still served as it is stored
       expect(await fileFor(project, 'image', plain.id)).toMatchObject({ kind: 'file', contentType: 'image/jpeg' });
 

@@ -13,19 +13,12 @@ import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import { maskLabelsOf } from '../../src/main/labels/maskLabels.js';
 import { Project } from '../../src/main/store/project.js';
+import { isRedBlock, TAGGED_PHOTO, writeTaggedPhoto } from '../helpers/images.js';
 import { useTempDirs } from '../helpers/paths.js';
 
 const tempDir = useTempDirs();
 
-const W = 300;
-const H = 150;
-
-/** A W×H grey raster with a red 60×40 block at the stored top-left, tagged to be shown a quarter turn clockwise. */
-async function writeTurnedPhoto(file: string, quality = 95): Promise<void> {
-  const px = Buffer.alloc(W * H * 3, 128);
-  for (let y = 0; y < 40; y++) for (let x = 0; x < 60; x++) px.set([230, 20, 20], (y * W + x) * 3);
-  await sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality }).withMetadata({ orientation: 6 }).toFile(file);
-}
+const { width: W, height: H } = TAGGED_PHOTO;
 
 /** Puts an image back as a project of before the change held it: the stored raster's size, no orientation read. */
 function asBefore(project: Project, id: number): void {
@@ -37,8 +30,8 @@ describe('the first open of a project made before images were turned by their EX
     const dir = await tempDir();
     const src = path.join(dir, 'src');
     await mkdir(src);
-    await writeTurnedPhoto(path.join(src, 'turned.jpg'));
-    await writeTurnedPhoto(path.join(src, 'binary.jpg'), 90);
+    await writeTaggedPhoto(path.join(src, 'turned.jpg'), { orientation: 6 });
+    await writeTaggedPhoto(path.join(src, 'binary.jpg'), { orientation: 6, quality: 90 });
     await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } }).png().toFile(path.join(src, 'plain.png'));
     const root = path.join(dir, 'project');
     let project = await Project.create(root);
@@ -72,7 +65,7 @@ describe('the first open of a project made before images were turned by their EX
 
     // the refitted masks (indexed and binary) cover the block in the turned picture, and only it
     const { data: turned } = await (await openImage(project.imagePath(image), 'jpeg')).raw().toBuffer({ resolveWithObject: true });
-    const isRed = (i: number) => turned[i * 3]! > 180 && turned[i * 3 + 1]! < 80;
+    const isRed = (i: number) => isRedBlock(turned, H, i % H, Math.floor(i / H));
     const indexed = await decodeMaskFile(project.classMaskPath(image.classMaskSha256!));
     const binary = await decodeMaskFile(project.maskPath(image)!);
     expect([indexed.width, indexed.height, binary.width, binary.height]).toEqual([H, W, H, W]);
