@@ -26,7 +26,11 @@ export async function settleOrientations(project: Project): Promise<number> {
     // disk, a catalog opened read-only): the project opens all the same, and the next open tries again
     const infos = await Promise.all(images.map((image) => probeImage(project.imagePath(image)).catch(() => null)));
     const untagged = project.db.prepare('UPDATE images SET orientation = 1 WHERE id = ? AND orientation IS NULL');
-    project.db.transaction(() => images.forEach((image, i) => infos[i]?.orientation === 1 && untagged.run(image.id)))();
+    try {
+      project.db.transaction(() => images.forEach((image, i) => infos[i]?.orientation === 1 && untagged.run(image.id)))();
+    } catch {
+      // a catalog another process holds, or one on a read-only disk: these rows are read again at the next open
+    }
     for (const [i, image] of images.entries()) {
       const info = infos[i];
       if (!info || info.orientation === 1) continue;
