@@ -197,6 +197,8 @@ export interface ProjectInfo {
   root: string;
   name: string;
   stats: ProjectStats;
+  /** On opening only: what the opening changed that the user should hear of (an older project fitted to this version). */
+  notices?: string[];
 }
 
 export interface RecentProject {

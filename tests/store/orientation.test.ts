@@ -57,6 +57,8 @@ describe('the first open of a project made before images were turned by their EX
     project.close();
 
     project = await Project.open(root);
+    // the app says what the opening changed
+    expect(project.notices).toEqual([expect.stringMatching(/^2 photos were turned as their EXIF orientation says.*label history/)]);
     const image = project.images.get(id)!;
     expect([image.width, image.height]).toEqual([H, W]);
     expect((project.db.prepare('SELECT orientation FROM images WHERE id = ?').get(id) as { orientation: number }).orientation).toBe(6);
@@ -96,9 +98,10 @@ describe('the first open of a project made before images were turned by their EX
     expect((project.db.prepare('SELECT orientation FROM images WHERE id = ?').get(plain.id) as { orientation: number }).orientation).toBe(1);
     project.close();
 
-    // a second open changes nothing
+    // a second open changes nothing, and has nothing to say
     project = await Project.open(root);
     expect(project.images.history(id).length).toBe(after.length);
+    expect(project.notices).toEqual([]);
     project.close();
   });
 });

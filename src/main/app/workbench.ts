@@ -118,6 +118,11 @@ export class Workbench {
     }
   }
 
+  /** The project's info with what its opening changed: what a window showing the project says when it opens it. */
+  private withNotices(project: Project): ProjectInfo {
+    return { ...this.info(project), ...(project.notices.length ? { notices: [...project.notices] } : {}) };
+  }
+
   info(project: Project): ProjectInfo {
     return { root: project.layout.root, name: project.settings.name, stats: project.stats() };
   }
@@ -126,7 +131,7 @@ export class Workbench {
     await this.close();
     this.project = project;
     this.damage = null;
-    const info = this.info(project);
+    const info = this.withNotices(project);
     await this.recent.remember(info.root, info.name);
     this.emit('project.changed', info);
     // a watched folder left on goes on watching
@@ -152,7 +157,8 @@ export class Workbench {
       suggestedDemoDir: path.join(os.homedir(), 'defect-workbench', 'demo-project'),
     }),
     'project.recent': () => this.recent.list(),
-    'project.current': async () => (this.project ? this.info(this.project) : null),
+    // a project opened before the window (dwb serve --project) has its notices still to say
+    'project.current': async () => (this.project ? this.withNotices(this.project) : null),
     'project.create': async ({ dir, name }) => this.use(await Project.create(resolveUserPath(dir), name ? { name } : {})),
     'project.open': async ({ dir }) => this.use(await Project.open(resolveUserPath(dir))),
     'project.createDemo': async ({ dir, seed }) => {

@@ -39,6 +39,8 @@ export class Project {
   readonly maskFiles: BlobStore;
   /** Trained model versions, their files and evaluations. */
   readonly models: ModelVersions;
+  /** What opening the project changed that its user should hear of (an older project fitted to this version). */
+  readonly notices: string[] = [];
   readonly runs: TrainingRuns;
 
   private constructor(
@@ -140,7 +142,12 @@ export class Project {
     const db = openCatalog(layout.catalog);
     const project = new Project(layout, db);
     await project.cleanLeftovers();
-    await settleOrientations(project);
+    const turned = await settleOrientations(project);
+    if (turned > 0) {
+      project.notices.push(
+        `${turned} photo${turned === 1 ? ' was' : 's were'} turned as ${turned === 1 ? 'its' : 'their'} EXIF orientation says, as the studio showed ${turned === 1 ? 'it' : 'them'}: size, thumbnail and any mask now fit the turned picture (each one's label history has the change)`,
+      );
+    }
     return project;
   }
 

@@ -40,6 +40,8 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
   const [importOpen, setImportOpen] = useState(Boolean(importFrom));
   const [labelsOpen, setLabelsOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // what opening the project changed (an older project fitted to this version): said once, when it opens
+  const [notice, setNotice] = useState<string | null>(project.notices?.length ? project.notices.join(' ') : null);
   const [healthOpen, setHealthOpen] = useState(false);
   const [modelOpen, setModelOpen] = useState(false);
   const [scoreFilter, setScoreFilter] = useState<ScoreFilter>('any');
@@ -277,6 +279,11 @@ export function Workspace({ project, onClose, importFrom }: { project: ProjectIn
       <ImportDialog open={importOpen} onClose={() => setImportOpen(false)} initialSource={importFrom ?? ''} />
       <Snackbar open={error !== null} autoHideDuration={8000} onClose={() => setError(null)}>
         <Alert severity="error" onClose={() => setError(null)}>{error}</Alert>
+      </Snackbar>
+      <Snackbar open={notice !== null && error === null} anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}>
+        <Alert severity="info" onClose={() => setNotice(null)} data-testid="open-notice">
+          {notice}
+        </Alert>
       </Snackbar>
     </Box>
   );
