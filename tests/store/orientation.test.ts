@@ -13,6 +13,7 @@ import { runImport } from '../../src/main/import/importer.js';
 import { planImport } from '../../src/main/import/sources.js';
 import { maskLabelsOf } from '../../src/main/labels/maskLabels.js';
 import { Project } from '../../src/main/store/project.js';
+import { dwb, onlyJson } from '../helpers/cli.js';
 import { isRedBlock, TAGGED_PHOTO, writeTaggedPhoto } from '../helpers/images.js';
 import { useTempDirs } from '../helpers/paths.js';
 
@@ -96,6 +97,17 @@ describe('the first open of a project made before images were turned by their EX
     // the untagged image is read as it is, once
     expect(project.images.get(plain.id)).toMatchObject({ width: 40, height: 30 });
     expect((project.db.prepare('SELECT orientation FROM images WHERE id = ?').get(plain.id) as { orientation: number }).orientation).toBe(1);
+
+    // at the command line the opening says it on stderr, and stdout stays one JSON object (the tagged image's
+    // orientation unread again, as if the upgrade were still to come; an untagged one read again says nothing)
+    project.db.prepare('UPDATE images SET orientation = NULL WHERE id IN (?, ?)').run(id, plain.id);
+    project.close();
+    const cli = await dwb(['stats', '--project', root, '--json']);
+    expect(cli.code).toBe(0);
+    expect(cli.stderr).toMatch(/^note: 1 photo was turned as its EXIF orientation says/);
+    expect(onlyJson(cli).images).toBe(3);
+    project = await Project.open(root);
+    expect(project.images.get(id)).toMatchObject({ width: H, height: W });
     project.close();
 
     // a second open changes nothing, and has nothing to say

@@ -1,9 +1,9 @@
 import { MlWorker } from '../../main/ml/jobs/mlWorker.js';
-import { Project } from '../../main/store/project.js';
 import { SPLITS } from '../../shared/domain.js';
 import { InputError } from '../../shared/errors.js';
 import { printJson, type Command } from '../command.js';
 import { parseSplit, parseVersion, percent, requireProject } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -16,7 +16,7 @@ export const evalCommand: Command = {
     const root = requireProject(values, 'eval');
     const split = parseSplit(values.split, 'test');
     const requested = parseVersion(values.model);
-    const project = await Project.open(root);
+    const project = await openProject(root, ctx);
     let versionId: number;
     let images: number;
     try {

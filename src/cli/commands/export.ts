@@ -1,8 +1,8 @@
 import { exportModelVersion } from '../../main/deploy/exportModel.js';
-import { Project } from '../../main/store/project.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { parsePositiveInt, parseVersion, requireProject } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -16,7 +16,7 @@ export const exportCommand: Command = {
     if (typeof values.out !== 'string') throw new UsageError('dwb export needs --out <file.onnx>: where to write the model for the line');
     const versionId = parseVersion(values.model);
     const golden = parsePositiveInt(values.golden, '--golden', 0);
-    const project = await Project.open(root);
+    const project = await openProject(root, ctx);
     try {
       const result = await exportModelVersion(project, { ...(versionId !== undefined ? { versionId } : {}), out: values.out, ...(golden !== undefined ? { golden } : {}) });
       if (values.json) return printJson(ctx, result);

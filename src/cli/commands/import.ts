@@ -1,10 +1,10 @@
 import { runImport } from '../../main/import/importer.js';
 import { planProjectImport } from '../../main/import/projectImport.js';
-import { Project } from '../../main/store/project.js';
 import { IMPORT_LAYOUTS, importLayoutSchema, type ImportProgress } from '../../shared/domain.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
+import { openProject } from '../openProject.js';
 
 export const importCommand: Command = {
   name: 'import',
@@ -25,7 +25,7 @@ export const importCommand: Command = {
       if (!parsed.success) throw new UsageError(`unknown layout "${String(values.layout)}"; use one of ${IMPORT_LAYOUTS.join(', ')}`);
       layout = parsed.data;
     }
-    const project = await Project.open(values.project);
+    const project = await openProject(values.project, ctx);
     try {
       const plan = await planProjectImport(project, source, layout);
       const onProgress = ctx.interactive ? (p: ImportProgress) => ctx.err(`\r${progressLine(p)}\x1b[K`) : undefined;

@@ -2,10 +2,10 @@
 // (MVTec layout, COCO with RLE or polygons, CSV/JSON of image-level labels) in, matched by file name.
 import { exportLabels } from '../../main/labels/exportLabels.js';
 import { importLabels, type LabelFormat } from '../../main/labels/importLabels.js';
-import { Project } from '../../main/store/project.js';
 import type { LabelImportReport } from '../../shared/api.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { openProject } from '../openProject.js';
 
 const EXPORT_FORMATS = ['mvtec', 'coco'] as const;
 const IMPORT_FORMATS = ['mvtec', 'coco', 'csv', 'json'] as const;
@@ -25,7 +25,7 @@ export const exportLabelsCommand: Command = {
     if (typeof values.out !== 'string') throw new UsageError('dwb export-labels needs --out <path> (a folder for mvtec, a .json file for coco)');
     const format = values.format ?? 'mvtec';
     if (!EXPORT_FORMATS.includes(format as (typeof EXPORT_FORMATS)[number])) throw new UsageError(`unknown format "${String(format)}"; use mvtec or coco`);
-    const project = await Project.open(values.project);
+    const project = await openProject(values.project, ctx);
     try {
       const report = await exportLabels(project, values.out, format as 'mvtec' | 'coco');
       if (values.json) printJson(ctx, report);
@@ -53,7 +53,7 @@ export const importLabelsCommand: Command = {
     if (values.format !== undefined && !IMPORT_FORMATS.includes(values.format as LabelFormat)) {
       throw new UsageError(`unknown format "${String(values.format)}"; use one of ${IMPORT_FORMATS.join(', ')}`);
     }
-    const project = await Project.open(values.project);
+    const project = await openProject(values.project, ctx);
     try {
       const report = await importLabels(project, source, values.format ? { format: values.format as LabelFormat } : {});
       if (values.json) printJson(ctx, report);

@@ -1,8 +1,8 @@
-import { Project } from '../../main/store/project.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { parseVersion, percent, requireProject } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 const ACTIONS = ['list', 'delete', 'activate'] as const;
 
@@ -17,7 +17,7 @@ export const modelsCommand: Command = {
     if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) throw new UsageError(`unknown action "${action}"; use ${ACTIONS.join(', ')}`);
     const root = requireProject(values, 'models');
     const version = action === 'list' ? undefined : parseVersion(target ?? '', 'the version');
-    const project = await Project.open(root);
+    const project = await openProject(root, ctx);
     try {
       if (action === 'delete') {
         const { removedFiles } = await project.models.delete(version!);

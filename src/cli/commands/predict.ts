@@ -2,11 +2,11 @@ import path from 'node:path';
 import { driftStatus, recordPredictions, type DriftStatus } from '../../main/deploy/driftMonitor.js';
 import { MlWorker } from '../../main/ml/jobs/mlWorker.js';
 import type { PredictInput } from '../../main/ml/jobs/predict.js';
-import { Project } from '../../main/store/project.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { expandImageArgs } from '../imageArgs.js';
 import { parseVersion, requireProject } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 /** One heat-map name per image, unique even when two images share a name. */
 function heatmapNames(files: string[], dir: string): string[] {
@@ -31,7 +31,7 @@ export const predictCommand: Command = {
     if (positionals.length === 0) throw new UsageError('dwb predict needs the images to score: dwb predict --project <dir> <images…>');
     const requested = parseVersion(values.model);
     const files = await expandImageArgs(positionals, 'predict');
-    const project = await Project.open(root);
+    const project = await openProject(root, ctx);
     let versionId: number;
     try {
       versionId = project.models.resolve(requested).id;
@@ -48,7 +48,7 @@ export const predictCommand: Command = {
       // the drift monitor: record every score, then compare the recent passed parts with validation
       let drift: DriftStatus;
       let outcomes: string[];
-      const monitored = await Project.open(root);
+      const monitored = await openProject(root, ctx);
       try {
         outcomes = recordPredictions(monitored, versionId, results);
         drift = await driftStatus(monitored, versionId);

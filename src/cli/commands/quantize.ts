@@ -1,10 +1,10 @@
 import { quantizeBackbone } from '../../main/ml/backbone/quantizeBackbone.js';
 import { PRESETS } from '../../main/ml/ssn/presets.js';
-import { Project } from '../../main/store/project.js';
-import { printJson, type Command } from '../command.js';
+import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 import { expandImageArgs } from '../imageArgs.js';
 import { parseSize } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 export const quantizeCommand: Command = {
   name: 'quantize',
@@ -24,7 +24,7 @@ export const quantizeCommand: Command = {
       throw new UsageError('dwb quantize needs images of the parts to calibrate on: --project <dir> (its normal training images) or image files and folders');
     }
     if (positionals.length > 0 && typeof values.project === 'string') throw new UsageError('dwb quantize takes --project <dir> or images, not both');
-    const images = typeof values.project === 'string' ? await projectImages(values.project) : await expandImageArgs(positionals, 'calibrate on');
+    const images = typeof values.project === 'string' ? await projectImages(values.project, ctx) : await expandImageArgs(positionals, 'calibrate on');
     const size = parseSize(values.size) ?? PRESETS.fast.size;
     const report = await quantizeBackbone({
       input: values.backbone,
@@ -50,8 +50,8 @@ export const quantizeCommand: Command = {
 };
 
 /** The project's normal training images: what its model will see most of. */
-async function projectImages(root: string): Promise<string[]> {
-  const project = await Project.open(root);
+async function projectImages(root: string, ctx: CommandContext): Promise<string[]> {
+  const project = await openProject(root, ctx);
   try {
     const images = project.images.list({ split: 'train', labelState: 'normal' });
     if (images.length === 0) throw new UsageError(`${root} has no normal training images to calibrate on; label some good parts as normal, or give image folders instead of --project`);

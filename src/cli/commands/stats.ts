@@ -1,7 +1,7 @@
-import { Project } from '../../main/store/project.js';
 import { SPLITS } from '../../shared/domain.js';
 import { printJson, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { openProject } from '../openProject.js';
 
 export const statsCommand: Command = {
   name: 'stats',
@@ -12,7 +12,7 @@ export const statsCommand: Command = {
   allowPositionals: 0,
   async run(values, _positionals, ctx) {
     if (typeof values.project !== 'string') throw new UsageError('dwb stats needs --project <dir>');
-    const project = await Project.open(values.project);
+    const project = await openProject(values.project, ctx);
     try {
       const stats = project.stats();
       if (values.json) return printJson(ctx, stats);

@@ -1,9 +1,9 @@
 import { LineThresholdStore, type LineThresholds } from '../../main/deploy/lineThresholdStore.js';
 import { DEFAULT_TARGETS, deriveLineThresholds } from '../../main/deploy/thresholdsService.js';
-import { Project } from '../../main/store/project.js';
 import { printJson, type CommandContext, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { parseVersion, requireProject } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 function parseRate(value: string | boolean | undefined, option: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -58,7 +58,7 @@ export const thresholdsCommand: Command = {
     const requested = parseVersion(values.model);
     const edits = { review: parseValue(values['set-review'], '--set-review'), reject: parseValue(values['set-reject'], '--set-reject'), pixel: parseValue(values['set-pixel'], '--set-pixel') };
     const editing = Object.values(edits).some((v) => v !== undefined);
-    const project = await Project.open(root);
+    const project = await openProject(root, ctx);
     try {
       const versionId = project.models.resolve(requested).id;
       const store = new LineThresholdStore(project.db);

@@ -3,7 +3,6 @@ import { createReadStream } from 'node:fs';
 import { MlWorker } from '../../main/ml/jobs/mlWorker.js';
 import type { TrainingOptions } from '../../main/ml/jobs/trainingRun.js';
 import { takeSnapshot } from '../../main/store/datasetSnapshot.js';
-import { Project } from '../../main/store/project.js';
 import type { TrainingRunRow } from '../../main/store/trainingRuns.js';
 import { CancelledError } from '../../shared/errors.js';
 import { PRESETS, regimeOf, type TrainingProgressEvent } from '../../shared/models.js';
@@ -11,6 +10,7 @@ import { printJson, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { parsePositiveInt, parsePreset, parseSize, parseVersion, percent, progressLine, requireProject } from '../modelArgs.js';
+import { openProject } from '../openProject.js';
 
 async function fileSha256(file: string): Promise<string | null> {
   const hash = createHash('sha256');
@@ -71,7 +71,7 @@ export const trainCommand: Command = {
       ...(parentId !== undefined ? { parentId } : {}),
     };
 
-    const project = await Project.open(root);
+    const project = await openProject(root, ctx);
     let start: { options: TrainingOptions } | { runId: string };
     let resumed: TrainingRunRow | null = null;
     try {
@@ -146,7 +146,7 @@ async function report(
   json: boolean,
   ctx: CommandContext,
 ): Promise<void> {
-  const project = await Project.open(root);
+  const project = await openProject(root, ctx);
   try {
     const version = project.models.require(outcome.versionId);
     const test = project.models.evaluations(version.id).find((e) => e.split === 'test') ?? null;
