@@ -1,9 +1,9 @@
 // The pixels the renderer shows: thumbnails, masks and originals. Originals a browser cannot draw (TIFF, BMP,
 // 16-bit), and those with an EXIF orientation to apply, are converted to 8-bit PNG on the way out, turned as the
 // workbench turns them (images/decode.ts), so the studio never depends on whether a browser honours the tag; the
-// stored file is never changed. Every file is checked before
-// it is served (present, a file, its size, its hash once per process): damage is reported, never shown as if
-// intact, and a missing thumbnail is made again from its intact image.
+// stored file is never changed. Every file is checked before it is served (present, a file, its size, its hash once
+// per process): damage is reported, never shown as if intact, and a missing thumbnail is made again from its intact
+// image.
 import { stat } from 'node:fs/promises';
 import { FILE_KINDS, type FileKind } from '../../shared/api.js';
 import { InputError, ProjectError, WorkbenchError } from '../../shared/errors.js';
