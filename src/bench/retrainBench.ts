@@ -119,7 +119,7 @@ export async function benchRetrain(options: RetrainBenchOptions, log: (s: string
     const train = async (label: string, data: { train: TrainingImage[]; validation: TrainingImage[] }, epochs: number, extra: { warmStart?: TrainedModel; keepFeatureScale?: boolean } = {}) => {
       const started = performance.now();
       // as the app retrains from a version: at the rates its parent ended with
-      const config = extra.warmStart ? warmStartConfig({ ...base, epochs }) : { ...base, epochs };
+      const config = extra.warmStart ? warmStartConfig({ ...base, epochs }, extra.warmStart.config) : { ...base, epochs };
       const model = await trainDefectModel(data, config, { runDir: path.join(work, 'runs', label), cacheDir, ...extra });
       const wallSeconds = (performance.now() - started) / 1000;
       log(`${name}: ${label}: ${epochs} epochs on ${data.train.length} images in ${wallSeconds.toFixed(0)} s (feature scale ${model.featureScale.toFixed(4)})`);

@@ -122,7 +122,7 @@ describe.runIf(datasetsAvailable())('model service', () => {
       await call(workbench, 'images.label', { id: trainImage.id, labelState: 'anomalous' });
       const retrainCancelled = next(workbench, 'training.finished');
       const retrain = await call(workbench, 'training.start', { backbone: SMALL_BACKBONE, preset: 'fast', size: { height: 64, width: 64 }, seed: 3, parentVersion: versionId });
-      expect(workbench.current().runs.get(retrain.runId)!.request).toMatchObject({ parentId: versionId, config: { epochs: 20 } });
+      expect(workbench.current().runs.get(retrain.runId)!.request).toMatchObject({ parentId: versionId, config: { epochs: 20, clsMapMaxLogit: 1 } });
       await call(workbench, 'training.cancel', { runId: retrain.runId });
       await retrainCancelled;
 

@@ -15,8 +15,8 @@ import { compileRun } from '../../src/main/ml/ssn/train.js';
 import type { TrainingConfig } from '../../src/main/ml/ssn/types.js';
 import { seededRandom } from '../../src/main/util/random.js';
 
-/** The model as trained: pooled features, projection, scale, then heads() with its own adaptor. */
-function unfoldedModel(plan: ModelPlan): ModelDefinition {
+/** The model as trained: pooled features, projection, scale, then heads() with its own adaptor (score or raw logit). */
+function unfoldedModel(plan: ModelPlan, score: 'probability' | 'logit' = 'probability'): ModelDefinition {
   const g = plan.geometry;
   return {
     name: 'unfolded',
@@ -28,7 +28,7 @@ function unfoldedModel(plan: ModelPlan): ModelDefinition {
       let x = poolFeatures(inputs.s8!, inputs.s16!, g);
       if (plan.projection) x = project(m, x, plan.projection, g.channels);
       const out = heads(m, op.mul(x, plan.featureScale), plan);
-      return { outputs: { score: op.reshape(op.sigmoid(out.logit), [1]), map: out.map } };
+      return { outputs: { score: op.reshape(score === 'logit' ? out.logit : op.sigmoid(out.logit), [1]), map: out.map } };
     },
   };
 }
@@ -67,6 +67,7 @@ describe('the deployable graph', () => {
   it.each([
     ['fast: stride 8, projection to 10 of 40 channels', { preset: 'fast' as const, projectedChannels: 10 }],
     ['paper: stride 4, no projection', { preset: 'paper' as const }],
+    ['fast with the logit started from the map', { preset: 'fast' as const, projectedChannels: 10, clsMapMaxLogit: 1 }],
   ])('computes the unfolded model (%s)', async (_, partial) => {
     const plan = planFor(partial);
     const values = randomValues(plan);
@@ -79,5 +80,19 @@ describe('the deployable graph', () => {
     const worst = Math.max(...reference.map.map((v, i) => Math.abs(v - folded.map[i]!)));
     expect(worst).toBeLessThan(1e-4 * spread);
     expect(Math.abs(folded.score - reference.score)).toBeLessThan(1e-5);
+  });
+
+  it("adds clsMapMaxLogit × the map's largest logit to the classification logit, and nothing when it is absent", async () => {
+    const plain = planFor({ preset: 'fast', projectedChannels: 10, clsMapMaxLogit: 0 });
+    const values = randomValues(plain);
+    const logits = (plan: ModelPlan) => outputs(unfoldedModel(plan, 'logit'), values, plan);
+    const without = await logits(plain);
+    const absent = await logits({ ...plain, config: { ...plain.config, clsMapMaxLogit: undefined } });
+    const started = await logits({ ...plain, config: { ...plain.config, clsMapMaxLogit: 8 } });
+    expect(absent.score).toBe(without.score);
+    expect(started.map).toEqual(without.map);
+    const mapMax = Math.max(...without.map);
+    expect(Math.abs(8 * mapMax)).toBeGreaterThan(0.1); // a term the comparison below can see
+    expect(started.score - without.score).toBeCloseTo(8 * mapMax, 4);
   });
 });

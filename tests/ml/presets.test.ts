@@ -2,6 +2,7 @@
 // get errors that say what to change.
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, retrainEpochs, warmStartConfig } from '../../src/main/ml/ssn/presets.js';
+import type { TrainingConfig } from '../../src/main/ml/ssn/types.js';
 
 const backbonePath = 'backbone.onnx';
 
@@ -10,7 +11,8 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' }).preset).toBe('fast');
     const paper = resolveConfig({ backbonePath }, { provider: 'cuda' });
     expect(paper).toMatchObject({ preset: 'paper', epochs: 300, batchSize: 32, featureStride: 4, projectedChannels: null, segHidden: 1024, clsHidden: 128, lrAdaptor: 1e-4, lrHeads: 2e-4, noiseStd: 0.015, mapScoreWeight: 0, mapSigma: 4 });
-    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 8, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8 });
+    expect(paper.clsMapMaxLogit ?? 0).toBe(0);
+    expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 8, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8, clsMapMaxLogit: 1 });
   });
 
   it('give the fast preset 8 normal images a step, 30 epochs within 1600..4160 images, and half the image score from the map whatever the labels', () => {
@@ -40,12 +42,22 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cuda', pooledChannels: 768 }).projectedChannels).toBeNull(); // paper: no projection
   });
 
-  it('start a warm-started run at the rates its parent ended with, nothing else changed', () => {
+  it("start a warm-started run at the rates its parent ended with and its parent's form of the logit, nothing else changed", () => {
     const config = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
-    const warm = warmStartConfig(config);
+    const warm = warmStartConfig(config, config);
     expect(warm.lrAdaptor).toBeCloseTo(config.lrAdaptor * 0.4 * 0.4, 12);
     expect(warm.lrHeads).toBeCloseTo(config.lrHeads * 0.4 * 0.4, 12);
     expect({ ...warm, lrAdaptor: 0, lrHeads: 0 }).toEqual({ ...config, lrAdaptor: 0, lrHeads: 0 });
+    // a parent trained before the logit started from the map (no field) keeps its plain logit
+    expect(warmStartConfig(config, {}).clsMapMaxLogit).toBe(0);
+  });
+
+  it("start the classification logit from the map's only without real defects, unless asked", () => {
+    const fast = (anomalous: number, partial: Partial<TrainingConfig> = {}) =>
+      resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', trainImages: { normal: 229, anomalous } }).clsMapMaxLogit;
+    expect(fast(0)).toBe(1);
+    expect(fast(12)).toBe(0);
+    expect(fast(12, { clsMapMaxLogit: 0.5 })).toBe(0.5);
   });
 
   it("give a retraining as many steps as its parent's run took, over the images it has now", () => {

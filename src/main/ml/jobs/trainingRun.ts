@@ -70,7 +70,7 @@ export async function createTrainingRun(
     { provider: usable[0]!, trainImages, pooledChannels },
   );
   // a retraining continues from its parent at the learning rates the parent ended with
-  const resolved = parent ? warmStartConfig(fresh) : fresh;
+  const resolved = parent ? warmStartConfig(fresh, parent.config as Partial<TrainingConfig>) : fresh;
   // the probe has read the backbone: what fails here is most likely writing its copy into the project (a full disk)
   const sha256 = await project.models.storeBackbone(options.backbone).catch((error: unknown) => {
     throw explainFault(error, { retry: 'start the training again' }) ?? error;

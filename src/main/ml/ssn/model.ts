@@ -129,7 +129,14 @@ function headsOnAdapted(m: ModelBuilder, adapted: Tensor, grid: { images: number
   const flat = op.reshape(pooled, [n, width]);
   const wl = m.param('cls.fc.weight', [width, 1], xavier(width, 1).weightInit, 'heads');
   const bl = m.param('cls.fc.bias', [1], { kind: 'zeros' }, 'heads');
-  return { map, logit: op.add(op.matmul(flat, wl), bl) };
+  const logit = op.add(op.matmul(flat, wl), bl);
+  // The head's own channels and the map both separate the synthetic anomalies perfectly in training, so which one its
+  // last layer comes to trust is left to the seed, and only the map carries over to real defects well (README.md
+  // here, fourteenth series): starting the logit from the map's verdict makes the head a correction of it.
+  const fromMap = config.clsMapMaxLogit ?? 0;
+  if (fromMap === 0) return { map, logit };
+  const mapMax = op.reshape(op.globalMaxPool(op.stopGradient(map)), [n, 1]);
+  return { map, logit: op.add(logit, op.mul(mapMax, fromMap)) };
 }
 
 /** Elementwise focal loss of logits against 0/1 targets (γ_f), no reduction. */

@@ -67,6 +67,11 @@ export interface TrainingConfig {
    * 0 or absent: its maximum (as every version trained before this field).
    */
   mapScoreTopShare?: number;
+  /**
+   * Weight of the map's largest logit added to the classification logit (the map taken as it is, no gradient through
+   * this path); absent or 0: none, as published and as every version trained before this field.
+   */
+  clsMapMaxLogit?: number;
   /** Journal version: real defect masks grown by this many feature cells during training (absent = 0). */
   maskDilation?: number;
   /** Journal version: real defect cells weighted by their distance from the defect's edge (absent = false). */
