@@ -3,8 +3,8 @@
 // without labels — and a held-out evaluation set that stays the project's test split and never trains anything. The
 // unsupervised model (train/good only) starts both arms:
 //  - review arm: each round the pool is scored by the current version (models.evaluate on the training split), the
-//    review queue's top k unlabelled pool images (review.queue, most anomalous first by default) get the real review
-//    actions (review.act) with the dataset's own answer standing for the human — a true defect: accept the predicted
+//    review queue's top k unlabelled pool images (review.queue, by default nearest the threshold first) get the real
+//    review actions (review.act) with the dataset's own answer standing for the human — a true defect: accept the predicted
 //    mask, then correct it to the true mask as a labelling edit; a true normal: confirm normal — and the model is
 //    retrained the way the queue's Retrain does (training.start, warm start from the previous version, its steps);
 //  - random arm: the same number of pool images a round, drawn at random (seeded), labelled and trained the same way.
@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { ApiEvents, ApiResults, Channel, EventName } from '../shared/api.js';
 import type { ImageRecord } from '../shared/domain.js';
 import type { EvaluationMetrics } from '../shared/models.js';
-import type { ReviewOrder } from '../shared/review.js';
+import { DEFAULT_REVIEW_ORDER, type ReviewOrder } from '../shared/review.js';
 import { validateInput } from '../main/app/dispatch.js';
 import { ReviewService } from '../main/app/review.js';
 import { TrainingService } from '../main/app/training.js';
@@ -154,7 +154,7 @@ export async function benchReviewStudy(options: ReviewStudyOptions, log: (s: str
   const perRound = options.perRound ?? 20;
   const rounds = options.rounds ?? 4;
   const seed = options.seed ?? 0;
-  const order = options.order ?? 'anomalous';
+  const order = options.order ?? DEFAULT_REVIEW_ORDER;
   const arms = options.arms ?? [...REVIEW_STUDY_ARMS];
   const target = options.target ?? 0.1;
   const started = performance.now();

@@ -6,6 +6,10 @@ import type { LabelState, Split } from './domain.js';
 export const REVIEW_ORDERS = ['anomalous', 'uncertain'] as const;
 export const reviewOrderSchema = z.enum(REVIEW_ORDERS);
 export type ReviewOrder = z.infer<typeof reviewOrderSchema>;
+/** The queue's order when none is asked for: nearest the decision threshold first. Labels taken there teach a
+ * retraining the most, where the most anomalous images (the first to look at when hunting escaped defects) teach it
+ * least: measured with the review-study benchmark (src/main/ml/ssn/README.md, "Which images to review"). */
+export const DEFAULT_REVIEW_ORDER: ReviewOrder = 'uncertain';
 
 /** normal: confirm normal; anomalous: confirm anomalous (weak); mask: accept the predicted mask; reject: the
  * prediction is wrong, keep the label as it is (recorded so the image counts as reviewed and can be undone). */

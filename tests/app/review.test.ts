@@ -104,6 +104,10 @@ describe('review service', () => {
     expect(uncertain.items[0]!.imageId).toBe(g.id);
     expect(uncertain.items[1]!.imageId).toBe(d.id);
     expect(uncertain.items.at(-1)!.imageId).toBe(s.id);
+    // asked for no order, the queue comes nearest the threshold first (what teaches a retraining the most)
+    const unasked = await h['review.queue']({ version });
+    expect(unasked.order).toBe('uncertain');
+    expect(unasked.items.map((i) => i.imageId)).toEqual(uncertain.items.map((i) => i.imageId));
     // the pixel threshold sits in the cold normal pixels' range; half the map (x < 5) is above it
     expect(byScore.pixelThreshold).toBeGreaterThan(0.1);
     expect(byScore.pixelThreshold).toBeLessThan(0.9);

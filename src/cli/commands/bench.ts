@@ -37,7 +37,7 @@ const FORMULATIONS = ['gemm', 'conv'] as const;
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure import throughput and memory, training-step speed and grid smoothness (figures, not pass/fail)',
-  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--strict] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--size HxW] [--per-round K] [--rounds N] [--seed S] [--order anomalous|uncertain] [--arms review,random] [--json]`,
+  usage: `dwb bench [${SECTIONS.join('|')}] [--images <n>] [--provider ${PROVIDER_ORDER.join('|')}] [--strict] [--fma-isa avx512|avx2|sse|neon|scalar] [--conv-formulations gemm,conv] [--dataset <name>] [--ladder-only | --no-ladder] [--preset fast|paper] [--epochs N] [--backbone <onnx>] [--size HxW] [--per-round K] [--rounds N] [--seed S] [--order uncertain|anomalous] [--arms review,random] [--json]`,
   examples: [
     'npm run bench',
     'npm run bench -- import --images 500 --json',

@@ -8,7 +8,7 @@ import type { ApiResults } from '../../shared/api.js';
 import type { ImageRecord, LabelState, Split } from '../../shared/domain.js';
 import { InputError } from '../../shared/errors.js';
 import type { EvaluatedImage, EvaluationSummary } from '../../shared/models.js';
-import { HEATMAP_THRESHOLD_AT, proposalThreshold, type MissedRegion, type PixelThresholdInfo, type ReviewAction, type ReviewItem, type ReviewOrder, type VersionAnalysis } from '../../shared/review.js';
+import { DEFAULT_REVIEW_ORDER, HEATMAP_THRESHOLD_AT, proposalThreshold, type MissedRegion, type PixelThresholdInfo, type ReviewAction, type ReviewItem, type ReviewOrder, type VersionAnalysis } from '../../shared/review.js';
 import { encodeBinaryMask } from '../images/mask.js';
 import { maskAtSize } from '../images/anomalyMap.js';
 import { derivePixelThreshold, PixelMetricsAccumulator } from '../metrics/index.js';
@@ -43,7 +43,7 @@ export class ReviewService {
   ) {}
 
   readonly handlers: Pick<Handlers, ReviewChannel> = {
-    'review.queue': async ({ version, order }) => this.queue(version, order ?? 'anomalous'),
+    'review.queue': async ({ version, order }) => this.queue(version, order ?? DEFAULT_REVIEW_ORDER),
     'review.act': async ({ version, imageId, action }) => this.act(version, imageId, action),
     'review.undo': async ({ imageId }) => this.undo(imageId),
     'models.analysis': async ({ version, split }) => this.analysis(version, split ?? 'test'),

@@ -1,11 +1,11 @@
-// The review queue: every image the version scored, ranked by how much a human look is worth (most anomalous
-// first, or nearest the decision threshold first). One key each: N confirm normal, A confirm anomalous (weak),
+// The review queue: every image the version scored, ranked by how much a human look is worth: nearest the decision
+// threshold first (the default: those labels teach a retraining the most), or most anomalous first. One key each: N confirm normal, A confirm anomalous (weak),
 // M accept the predicted mask as a pixel label, R reject the prediction (label kept); Z undoes the last action.
 // Every action is stored with source `review`; retraining from the queue is one button.
 import { Alert, Box, Button, Chip, LinearProgress, List, ListItemButton, ListItemText, Stack, Switch, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ModelVersionDetail } from '../../../shared/models';
-import type { ReviewAction, ReviewOrder, ReviewQueue as Queue } from '../../../shared/review';
+import { DEFAULT_REVIEW_ORDER, type ReviewAction, type ReviewOrder, type ReviewQueue as Queue } from '../../../shared/review';
 import { api } from '../api/transport';
 import { MapImage } from './MapImage';
 
@@ -14,7 +14,7 @@ const ACTION_NAMES: Record<ReviewAction, string> = { normal: 'confirmed normal',
 
 export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onError(message: string): void }) {
   const [version, setVersion] = useState<ModelVersionDetail | null | undefined>(undefined);
-  const [order, setOrder] = useState<ReviewOrder>('anomalous');
+  const [order, setOrder] = useState<ReviewOrder>(DEFAULT_REVIEW_ORDER);
   const [queue, setQueue] = useState<Queue | null>(null);
   const [index, setIndex] = useState(0);
   const [showMap, setShowMap] = useState(true);
@@ -125,8 +125,12 @@ export function ReviewQueue({ onRetrained, onError }: { onRetrained(): void; onE
       <Box sx={{ width: 330, borderRight: 1, borderColor: 'divider', display: 'flex', flexDirection: 'column', minHeight: 0 }}>
         <Stack spacing={1} sx={{ p: 1.5 }}>
           <ToggleButtonGroup size="small" exclusive value={order} onChange={(_e, v) => v && (setOrder(v), setIndex(0))}>
-            <ToggleButton value="anomalous" data-testid="order-anomalous">Most anomalous</ToggleButton>
-            <ToggleButton value="uncertain" data-testid="order-uncertain">Most uncertain</ToggleButton>
+            <ToggleButton value="uncertain" data-testid="order-uncertain" title="Nearest the image threshold first: the labels that teach a retraining the most">
+              Most uncertain
+            </ToggleButton>
+            <ToggleButton value="anomalous" data-testid="order-anomalous" title="Highest score first: where escaped defects are found">
+              Most anomalous
+            </ToggleButton>
           </ToggleButtonGroup>
           <Typography variant="subtitle2" data-testid="review-counter">
             {queue ? `${queue.reviewed} of ${items.length} reviewed` : '…'}
