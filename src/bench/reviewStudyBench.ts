@@ -4,9 +4,10 @@
 // unsupervised model (train/good only) starts both arms:
 //  - review arm: each round the pool is scored by the current version (models.evaluate on the training split), the
 //    review queue's top k unlabelled pool images (review.queue, by default nearest the threshold first) get the real
-//    review actions (review.act) with the dataset's own answer standing for the human — a true defect: accept the predicted
-//    mask, then correct it to the true mask as a labelling edit; a true normal: confirm normal — and the model is
-//    retrained the way the queue's Retrain does (training.start, warm start from the previous version, its steps);
+//    review actions (review.act) with the dataset's own answer standing for the human — a true defect: accept the
+//    predicted mask, then correct it to the true mask as a labelling edit; a true normal: confirm normal — and the
+//    model is retrained the way the queue's Retrain does (training.start, warm start from the previous version, its
+//    steps);
 //  - random arm: the same number of pool images a round, drawn at random (seeded), labelled and trained the same way.
 // Every version is evaluated on the held-out set by the training run itself (PG2, image AUROC, AP, pixel AP), until
 // PG2 has moved by the target or the round limit. Both arms share one project (and so its feature cache) and the

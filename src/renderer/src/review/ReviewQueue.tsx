@@ -1,6 +1,7 @@
 // The review queue: every image the version scored, ranked by how much a human look is worth: nearest the decision
-// threshold first (the default: those labels teach a retraining the most), or most anomalous first. One key each: N confirm normal, A confirm anomalous (weak),
-// M accept the predicted mask as a pixel label, R reject the prediction (label kept); Z undoes the last action.
+// threshold first (the default: those labels teach a retraining the most), or most anomalous first. One key each:
+// N confirm normal, A confirm anomalous (weak), M accept the predicted mask as a pixel label, R reject the prediction
+// (label kept); Z undoes the last action.
 // Every action is stored with source `review`; retraining from the queue is one button.
 import { Alert, Box, Button, Chip, LinearProgress, List, ListItemButton, ListItemText, Stack, Switch, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
