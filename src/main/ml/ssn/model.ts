@@ -124,7 +124,8 @@ function headsOnAdapted(m: ModelBuilder, adapted: Tensor, grid: { images: number
       ? fromChannelMajor(shiftedConvBn(m, 'cls.conv', op.concat([x, mapInRows], 0), config.clsHidden, CLS_KERNEL, 'heads', { n, h, w }), n, h, w)
       : convBn(m, 'cls.conv', op.concat([fromChannelMajor(x, n, h, w), mapIn], 1), { out: config.clsHidden, kernel: CLS_KERNEL, group: 'heads', ...xavier(c + 1, config.clsHidden, CLS_KERNEL) }),
   );
-  const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), op.globalMaxPool(mapIn), op.globalAveragePool(mapIn)], 1);
+  const mapInMax = op.globalMaxPool(mapIn);
+  const pooled = op.concat([op.globalMaxPool(cls), op.globalAveragePool(cls), mapInMax, op.globalAveragePool(mapIn)], 1);
   const width = 2 * config.clsHidden + 2;
   const flat = op.reshape(pooled, [n, width]);
   const wl = m.param('cls.fc.weight', [width, 1], xavier(width, 1).weightInit, 'heads');
@@ -135,7 +136,8 @@ function headsOnAdapted(m: ModelBuilder, adapted: Tensor, grid: { images: number
   // here, fourteenth series): starting the logit from the map's verdict makes the head a correction of it.
   const fromMap = config.clsMapMaxLogit ?? 0;
   if (fromMap === 0) return { map, logit };
-  const mapMax = op.reshape(op.globalMaxPool(op.stopGradient(map)), [n, 1]);
+  // the map's largest logit as the head already pools it, its gradient stopped (the map learns from its own loss)
+  const mapMax = op.reshape(op.stopGradient(mapInMax), [n, 1]);
   return { map, logit: op.add(logit, op.mul(mapMax, fromMap)) };
 }
 
