@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listFolder } from '../../src/main/fs/folderBrowser.js';
 import { resolveUserPath } from '../../src/main/fs/userPaths.js';
+import { settingsDir } from '../../src/main/app/recentProjects.js';
 import { Project } from '../../src/main/store/project.js';
 import { useTempDirs } from '../helpers/paths.js';
 
@@ -39,5 +40,13 @@ describe('typed paths', () => {
     expect((await listFolder('/')).parent).toBeNull();
     await expect(listFolder(path.join(dir, 'x.png'))).rejects.toThrow(/is a file, not a folder/);
     await expect(listFolder(path.join(dir, 'nope'))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('the test run itself', () => {
+  it("keeps its recent projects out of the developer's own settings folder", () => {
+    // set by tests/helpers/settingsHome.ts for every worker and every process a test starts
+    expect(process.env.DWB_HOME).toMatch(/dwb-settings-/);
+    expect(settingsDir()).toBe(process.env.DWB_HOME);
   });
 });
