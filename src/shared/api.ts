@@ -64,6 +64,8 @@ const imageIds = z.array(imageId).min(1).max(1_000_000);
 export const API = {
   'app.info': empty,
   'project.recent': empty,
+  /** Removes a folder from the recent projects list (the folder itself is not touched); returns the list. */
+  'project.forgetRecent': z.object({ dir: pathSchema }).strict(),
   'project.current': empty,
   'project.create': z.object({ dir: pathSchema, name: z.string().trim().min(1).max(200).optional() }).strict(),
   'project.open': z.object({ dir: pathSchema }).strict(),
@@ -246,6 +248,7 @@ export interface MaskData {
 export interface ApiResults {
   'app.info': AppInfo;
   'project.recent': RecentProject[];
+  'project.forgetRecent': RecentProject[];
   'project.current': ProjectInfo | null;
   'project.create': ProjectInfo;
   'project.open': ProjectInfo;

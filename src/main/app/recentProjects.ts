@@ -33,6 +33,14 @@ export class RecentProjects {
     await writeFileAtomic(this.file, JSON.stringify(stored.slice(0, MAX_RECENT), null, 2));
   }
 
+  /** Takes a folder off the list (a project moved or deleted elsewhere); the folder is not touched. */
+  async forget(root: string): Promise<void> {
+    const stored = await this.read();
+    const kept = stored.filter((p) => p.root !== root);
+    if (kept.length === stored.length) return;
+    await writeFileAtomic(this.file, JSON.stringify(kept, null, 2));
+  }
+
   private async read(): Promise<z.infer<typeof fileSchema>> {
     try {
       return fileSchema.parse(JSON.parse(await readFile(this.file, 'utf8')));

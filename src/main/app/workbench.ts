@@ -157,6 +157,10 @@ export class Workbench {
       suggestedDemoDir: path.join(os.homedir(), 'defect-workbench', 'demo-project'),
     }),
     'project.recent': () => this.recent.list(),
+    'project.forgetRecent': async ({ dir }) => {
+      await this.recent.forget(dir);
+      return this.recent.list();
+    },
     // a project opened before the window (dwb serve --project) has its notices still to say
     'project.current': async () => (this.project ? this.withNotices(this.project) : null),
     'project.create': async ({ dir, name }) => this.use(await Project.create(resolveUserPath(dir), name ? { name } : {})),

@@ -1,6 +1,6 @@
 // The first screen: what the workbench is, and the three ways to start — open a project, create one from a folder
 // of images, or create the demo project to try everything at once.
-import { Alert, Box, Button, Card, CardActions, CardContent, Link, List, ListItemButton, ListItemText, Stack, Typography } from '@mui/material';
+import { Alert, Box, Button, Card, CardActions, CardContent, IconButton, Link, List, ListItem, ListItemButton, ListItemText, Stack, Tooltip, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import type { AppInfo, ProjectInfo, RecentProject } from '../../../shared/api';
 import { api } from '../api/transport';
@@ -57,9 +57,22 @@ export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFr
             {recent.length > 0 && (
               <List dense sx={{ mt: 1 }}>
                 {recent.map((r) => (
-                  <ListItemButton key={r.root} disabled={!r.exists} onClick={() => void attempt('open', async () => onOpened(await api.call('project.open', { dir: r.root })))}>
-                    <ListItemText primary={r.name} secondary={r.exists ? r.root : `${r.root} (missing)`} />
-                  </ListItemButton>
+                  <ListItem
+                    key={r.root}
+                    disablePadding
+                    data-testid="recent-project"
+                    secondaryAction={
+                      <Tooltip title="Remove from this list (the folder is not touched)">
+                        <IconButton edge="end" size="small" aria-label={`remove ${r.root} from the list`} onClick={() => void attempt('forget', async () => setRecent(await api.call('project.forgetRecent', { dir: r.root })))} data-testid="forget-recent">
+                          ×
+                        </IconButton>
+                      </Tooltip>
+                    }
+                  >
+                    <ListItemButton disabled={!r.exists} onClick={() => void attempt('open', async () => onOpened(await api.call('project.open', { dir: r.root })))}>
+                      <ListItemText primary={r.name} secondary={r.exists ? r.root : `${r.root} (missing: moved or deleted)`} />
+                    </ListItemButton>
+                  </ListItem>
                 ))}
               </List>
             )}
