@@ -10,6 +10,7 @@ import { api } from '../api/transport';
 import { SERIES_COLOURS, UPlotChart } from '../models/UPlotChart';
 import { defaultSize, formatSeconds, regimeSentence } from './regimeText';
 import { adoptStatus, useTrainingLog, type TrainingLog } from './trainingStore';
+import { logTicks, seriesName } from './seriesNames';
 
 const OTHER = '__other__';
 
@@ -238,8 +239,8 @@ function LossPlots({ log }: { log: TrainingLog }) {
           data={lossData}
           options={{
             scales: { x: { time: false }, y: { distr: 3 } },
-            axes: [{ label: 'epoch' }, {}],
-            series: [{ label: 'epoch', value: (_u, v) => (v == null ? '—' : v.toFixed(2)) }, ...names.map((n, i) => ({ label: n, stroke: SERIES_COLOURS[i % SERIES_COLOURS.length], width: n === 'total' ? 2 : 1, value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toPrecision(3)) }))],
+            axes: [{ label: 'epoch' }, { values: (_u, ticks) => logTicks(ticks) }],
+            series: [{ label: 'epoch', value: (_u, v) => (v == null ? '—' : v.toFixed(2)) }, ...names.map((n, i) => ({ label: seriesName(n), stroke: SERIES_COLOURS[i % SERIES_COLOURS.length], width: n === 'total' ? 2 : 1, value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toPrecision(3)) }))],
           }}
         />
       </Box>
@@ -258,7 +259,10 @@ function LossPlots({ log }: { log: TrainingLog }) {
             options={{
               scales: { x: { time: false }, y: { range: [0, 1] } },
               axes: [{ label: 'epoch' }, {}],
-              series: [{ label: 'epoch' }, ...valNames.map((n, i) => ({ label: n, stroke: SERIES_COLOURS[i % SERIES_COLOURS.length], points: { show: true } }))],
+              series: [
+                { label: 'epoch', value: (_u, v) => (v == null ? '—' : String(v)) },
+                ...valNames.map((n, i) => ({ label: seriesName(n), stroke: SERIES_COLOURS[i % SERIES_COLOURS.length], points: { show: true }, value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toFixed(3)) })),
+              ],
             }}
           />
         )}
