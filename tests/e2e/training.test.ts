@@ -6,7 +6,7 @@
 // DWB_SCREENSHOTS=<dir> also saves screenshots of each screen there.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +223,59 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     await expect(page.getByTestId('heatmap-score').textContent()).resolves.toMatch(/^(normal|anomalous) · \d\.\d{3} \(v2\)$/);
     await shot('viewer-heatmap');
   }, 420_000);
+
+  it('derives and edits the line thresholds, exports a version with them and deletes another, from the Deploy tab', async () => {
+    // the project of the test above: versions 1 and 2
+    const w = h.workbench.handlers;
+    await page.goto(h.bridge.url);
+    await page.getByTestId('open-model').click();
+    await page.getByTestId('tab-versions').click();
+    await page.locator('[data-testid="version-row"][data-version-id="2"] [data-testid="version-deploy"]').click();
+    await page.getByTestId('deploy-panel').waitFor();
+    expect(await w['deploy.thresholds']({ version: 2 })).toBeNull();
+
+    // derived from validation (good and defective parts here) for the targets typed, with the rates it promises
+    await page.getByTestId('target-false-reject').fill('5');
+    await page.getByTestId('derive-thresholds').click();
+    await page.getByTestId('thresholds-view').waitFor({ timeout: 60_000 });
+    const derived = (await w['deploy.thresholds']({ version: 2 }))!;
+    expect(derived.targets).toEqual({ maxMissRate: 0.01, maxFalseRejectRate: 0.05 });
+    expect(derived.basis).toBe('good-and-bad');
+    expect(await page.getByTestId('thresholds-normal-only').count()).toBe(0);
+    expect(await page.getByTestId('threshold-reject').textContent()).toBe(derived.reject.toFixed(4));
+    const promised = await page.getByTestId('thresholds-view').locator('tbody tr').allInnerTexts();
+    expect(promised[1]).toContain(`${derived.promised.bad!.reject.count} of ${derived.badImages}`);
+
+    // edited by hand; a review threshold above the reject one cannot be saved
+    await page.getByTestId('edit-review').fill('0.3');
+    await page.getByTestId('edit-reject').fill('0.7');
+    await page.getByTestId('save-thresholds').click();
+    await expect.poll(async () => (await w['deploy.thresholds']({ version: 2 }))?.editedAt ?? null).not.toBeNull();
+    const edited = (await w['deploy.thresholds']({ version: 2 }))!;
+    expect([edited.review, edited.reject, edited.pixel]).toEqual([0.3, 0.7, Number(derived.pixel.toFixed(4))]);
+    await page.getByTestId('edit-review').fill('0.8');
+    expect(await page.getByTestId('save-thresholds').isDisabled()).toBe(true);
+    await shot('deploy-thresholds');
+
+    // the export carries the edited thresholds and was checked against the workbench
+    const out = path.join(h.home, 'line', 'v2.onnx');
+    await page.getByTestId('export-path').fill(out);
+    await page.getByTestId('export-model').click();
+    await page.getByTestId('export-result').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('export-result').textContent()).toContain(out);
+    const metadata = JSON.parse(await readFile(out.replace(/\.onnx$/, '.json'), 'utf8'));
+    expect(metadata.model_version).toBe(2);
+    expect([metadata.thresholds.review, metadata.thresholds.reject]).toEqual([0.3, 0.7]);
+    await shot('deploy-exported');
+
+    // deleting asks first; the exported file stays
+    await page.getByTestId('tab-versions').click();
+    await page.locator('[data-testid="version-row"][data-version-id="1"] [data-testid="version-delete"]').click();
+    await page.getByTestId('version-delete-confirm').click();
+    await expect.poll(() => page.getByTestId('version-row').count()).toBe(1);
+    expect(h.workbench.current().models.list().map((v) => v.id)).toEqual([2]);
+    expect(existsSync(out)).toBe(true);
+  }, 240_000);
 
   it('shows a run killed part-way as interrupted and resumes it from the panel', async () => {
     const source = path.join(h.home, 'bottle-small-2');

@@ -4,10 +4,12 @@
 import type { ApiResults } from '../../shared/api.js';
 import type { LineThresholdsView } from '../../shared/deploy.js';
 import type { Handlers } from '../app/dispatch.js';
+import { resolveUserPath } from '../fs/userPaths.js';
 import { MlWorker } from '../ml/jobs/mlWorker.js';
 import type { Project } from '../store/project.js';
 import { driftStatus, storedReferenceScores } from './driftMonitor.js';
 import { LineThresholdStore, type LineThresholds } from './lineThresholdStore.js';
+
 
 type DeployChannel = 'deploy.thresholds' | 'deploy.deriveThresholds' | 'deploy.editThresholds' | 'deploy.export' | 'deploy.drift';
 
@@ -64,7 +66,8 @@ export class DeployService {
     'deploy.export': async ({ version, out }): Promise<ApiResults['deploy.export']> => {
       const project = this.current();
       const versionId = project.models.resolve(version).id;
-      return this.ml().request({ type: 'export', projectRoot: project.layout.root, versionId, out });
+      // typed in the app: "~" and relative paths from the home folder, as every other path the user types
+      return this.ml().request({ type: 'export', projectRoot: project.layout.root, versionId, out: resolveUserPath(out) });
     },
     'deploy.drift': async ({ version }) => {
       const project = this.current();

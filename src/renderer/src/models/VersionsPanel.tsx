@@ -1,7 +1,7 @@
 // The model versions of the project: when, how and on which labels each was trained, and how it scored on test.
 // Open one to see its evaluation, make one the active version (the one that scores images and the review queue),
-// or tick two to compare them side by side on the same test images.
-import { Box, Button, Checkbox, Chip, Radio, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
+// or tick two to compare them side by side on the same test images; open its thresholds and export, or delete it.
+import { Box, Button, Checkbox, Chip, Dialog, DialogActions, DialogContent, DialogTitle, Radio, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
 import { useCallback, useEffect, useState } from 'react';
 import type { ModelVersionSummary, SnapshotCounts } from '../../../shared/models';
 import { api } from '../api/transport';
@@ -10,9 +10,11 @@ import { METRICS, percent } from './metricMeanings';
 
 const HEADLINE = METRICS.filter((m) => ['image_auroc', 'image_ap', 'pg2', 'pixel_auroc', 'aupro'].includes(m.key));
 
-export function VersionsPanel({ onOpenEvaluation, onError }: { onOpenEvaluation(versionId: number): void; onError(message: string): void }) {
+export function VersionsPanel(props: { onOpenEvaluation(versionId: number): void; onOpenDeploy(versionId: number): void; onDeleted(versionId: number): void; onError(message: string): void }) {
+  const { onOpenEvaluation, onOpenDeploy, onDeleted, onError } = props;
   const [versions, setVersions] = useState<ModelVersionSummary[]>([]);
   const [compare, setCompare] = useState<number[]>([]);
+  const [deleting, setDeleting] = useState<ModelVersionSummary | null>(null);
   const load = useCallback(() => void api.call('models.list', {}).then((v) => setVersions([...v].sort((a, b) => b.id - a.id))), []);
   useEffect(load, [load]);
   useEffect(() => api.on('training.finished', load), [load]);
@@ -21,6 +23,18 @@ export function VersionsPanel({ onOpenEvaluation, onError }: { onOpenEvaluation(
   const setActive = async (id: number | null) => {
     try {
       await api.call('models.setActive', { version: id });
+      load();
+    } catch (e) {
+      onError((e as Error).message);
+    }
+  };
+
+  const remove = async (id: number) => {
+    setDeleting(null);
+    try {
+      await api.call('models.delete', { version: id });
+      setCompare((c) => c.filter((x) => x !== id));
+      onDeleted(id);
       load();
     } catch (e) {
       onError((e as Error).message);
@@ -103,9 +117,17 @@ export function VersionsPanel({ onOpenEvaluation, onError }: { onOpenEvaluation(
                 </TableCell>
               ))}
               <TableCell>
-                <Button size="small" onClick={() => onOpenEvaluation(v.id)} data-testid="version-open">
-                  Evaluation
-                </Button>
+                <Stack direction="row">
+                  <Button size="small" onClick={() => onOpenEvaluation(v.id)} data-testid="version-open">
+                    Evaluation
+                  </Button>
+                  <Button size="small" onClick={() => onOpenDeploy(v.id)} data-testid="version-deploy">
+                    Deploy
+                  </Button>
+                  <Button size="small" color="error" onClick={() => setDeleting(v)} data-testid="version-delete">
+                    Delete
+                  </Button>
+                </Stack>
               </TableCell>
             </TableRow>
           ))}
@@ -121,6 +143,21 @@ export function VersionsPanel({ onOpenEvaluation, onError }: { onOpenEvaluation(
           </Button>
         )}
       </Stack>
+      <Dialog open={deleting !== null} onClose={() => setDeleting(null)}>
+        <DialogTitle>Delete version {deleting?.id}?</DialogTitle>
+        <DialogContent>
+          <Typography variant="body2">
+            Its model, evaluations, heat-maps and thresholds are removed from the project; labels and images stay. Files already exported from it keep
+            working. This cannot be undone.
+          </Typography>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setDeleting(null)}>Keep it</Button>
+          <Button color="error" onClick={() => void remove(deleting!.id)} data-testid="version-delete-confirm">
+            Delete version {deleting?.id}
+          </Button>
+        </DialogActions>
+      </Dialog>
       {pair && <CompareView a={pair[1]!} b={pair[0]!} />}
       {compare.length === 1 && (
         <Typography variant="body2" sx={{ mt: 2 }} color="text.secondary">
