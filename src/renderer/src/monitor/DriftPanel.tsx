@@ -12,7 +12,7 @@ export function DriftPanel({ drift }: { drift: DriftView | null }) {
         <Typography variant="subtitle1">Drift</Typography>
         {!drift ? (
           <Typography variant="body2" color="text.secondary">
-            No version chosen.
+            Judged once watching starts: the scores of the parts passed lately against those of the version&apos;s good validation images.
           </Typography>
         ) : (
           <>

@@ -76,7 +76,7 @@ function MonitorBody({ status }: { status: MonitorStatus }) {
             <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
               {status.thresholds
                 ? `Below ${status.thresholds.review.toFixed(3)} a part passes; from ${status.thresholds.reject.toFixed(3)} it is rejected${status.thresholds.review < status.thresholds.reject ? '; between them it goes to review' : ''}.`
-                : 'Choose a version to see its thresholds.'}
+                : 'The chosen version\'s pass / review / reject thresholds show here once watching starts.'}
             </Typography>
             <ScorePlot status={status} />
           </CardContent>
