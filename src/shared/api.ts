@@ -339,6 +339,8 @@ export interface ApiEvents {
   'training.finished': TrainingFinishedEvent;
   'evaluation.progress': { jobId: string; versionId: number; split: Split; done: number; total: number };
   'evaluation.finished': EvaluationFinishedEvent;
+  /** A version was deleted or the active one changed: what scores the images may be another version now. */
+  'models.changed': { active: number | null; deleted: number | null };
   /** The line monitor's state, counts or drift verdict changed. */
   'monitor.changed': MonitorSummary;
   /** The line monitor scored a file, or ignored it, or could not read it. */
@@ -385,6 +387,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'training.finished',
   'evaluation.progress',
   'evaluation.finished',
+  'models.changed',
   'monitor.changed',
   'monitor.file',
 ];

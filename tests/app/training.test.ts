@@ -126,6 +126,8 @@ describe.runIf(datasetsAvailable())('model service', () => {
       await call(workbench, 'training.cancel', { runId: retrain.runId });
       await retrainCancelled;
 
+      // the app's views that show a version's scores hear of every change of which version that is
+      const modelsChanged = collect(workbench, 'models.changed');
       expect(await call(workbench, 'models.setActive', { version: versionId })).toEqual({ active: versionId });
       expect((await call(workbench, 'models.list', {}))[0]!.active).toBe(true);
       await expect(call(workbench, 'models.setActive', { version: 99 })).rejects.toThrow(/no model version 99/);
@@ -133,6 +135,10 @@ describe.runIf(datasetsAvailable())('model service', () => {
       expect(deleted.deleted).toBe(versionId);
       expect(deleted.removedFiles).toBeGreaterThan(4);
       expect(await call(workbench, 'models.list', {})).toEqual([]);
+      expect(modelsChanged).toEqual([
+        { active: versionId, deleted: null },
+        { active: null, deleted: versionId },
+      ]);
       await expect(call(workbench, 'models.predict', { imageId: scored.imageId })).rejects.toThrow(/no trained model yet/);
     } finally {
       await workbench.close();

@@ -228,6 +228,7 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     // the project of the test above: versions 1 and 2
     const w = h.workbench.handlers;
     await page.goto(h.bridge.url);
+    await expect.poll(() => page.getByTestId('thumb-score').count()).toBeGreaterThan(0);
     await page.getByTestId('open-model').click();
     await page.getByTestId('tab-versions').click();
     await page.locator('[data-testid="version-row"][data-version-id="2"] [data-testid="version-deploy"]').click();
@@ -275,6 +276,12 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     await expect.poll(() => page.getByTestId('version-row').count()).toBe(1);
     expect(h.workbench.current().models.list().map((v) => v.id)).toEqual([2]);
     expect(existsSync(out)).toBe(true);
+    // with the last version gone nothing scores the images: the grid's score badges go at once
+    await page.locator('[data-testid="version-row"][data-version-id="2"] [data-testid="version-delete"]').click();
+    await page.getByTestId('version-delete-confirm').click();
+    await page.getByText('No model version yet').waitFor();
+    await page.getByTestId('model-close').click();
+    await expect.poll(() => page.getByTestId('thumb-score').count()).toBe(0);
   }, 240_000);
 
   it('shows a run killed part-way as interrupted and resumes it from the panel', async () => {

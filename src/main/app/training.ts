@@ -93,10 +93,12 @@ export class TrainingService {
         throw new InputError('model-in-use', `version ${version} is the starting point of the training running now; wait for it or cancel it first`);
       }
       const { removedFiles } = await project.models.delete(version);
+      this.emit('models.changed', { active: project.models.activeId(), deleted: version });
       return { deleted: version, removedFiles };
     },
     'models.setActive': async ({ version }) => {
       this.current().models.setActive(version);
+      this.emit('models.changed', { active: version, deleted: null });
       return { active: version };
     },
     'models.evaluate': async ({ version, split }) => this.evaluate(version, split ?? 'test'),

@@ -94,8 +94,16 @@ function useOverlay(imageId: number, wanted: boolean): Overlay | null {
   useEffect(() => {
     if (wanted) void loadOverlay(imageId);
   }, [imageId, wanted]);
-  // a new version scores differently: forget the cached overlay
-  useEffect(() => api.on('training.finished', () => ((overlay = null), tick((n) => n + 1))), []);
+  // another version scores now (a new one, another made active, the shown one deleted): predict again
+  useEffect(() => {
+    const forget = () => {
+      overlay = null;
+      tick((n) => n + 1);
+      if (wanted) void loadOverlay(imageId);
+    };
+    const offs = [api.on('training.finished', forget), api.on('models.changed', forget)];
+    return () => offs.forEach((off) => off());
+  }, [imageId, wanted]);
   return overlay?.imageId === imageId ? overlay : null;
 }
 

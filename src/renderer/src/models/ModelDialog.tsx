@@ -1,7 +1,6 @@
 // The model's side of the app in one full-screen dialog: Training (start, watch, cancel, resume), Versions (list,
 // active, compare, delete), Evaluation and Deploy (thresholds and export) of the version opened from the list, and
-// Review (the ranked queue). Images open in
-// the workspace's viewer through onOpenImage.
+// Review (the ranked queue). Images open in the workspace's viewer through onOpenImage.
 import { Alert, AppBar, Box, Dialog, IconButton, Snackbar, Tab, Tabs, Toolbar, Typography } from '@mui/material';
 import { useState } from 'react';
 import { ReviewQueue } from '../review/ReviewQueue';

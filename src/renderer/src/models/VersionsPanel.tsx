@@ -14,7 +14,8 @@ export function VersionsPanel(props: { onOpenEvaluation(versionId: number): void
   const { onOpenEvaluation, onOpenDeploy, onDeleted, onError } = props;
   const [versions, setVersions] = useState<ModelVersionSummary[]>([]);
   const [compare, setCompare] = useState<number[]>([]);
-  const [deleting, setDeleting] = useState<ModelVersionSummary | null>(null);
+  // the version asked about stays named while its dialog closes
+  const [deleting, setDeleting] = useState<{ id: number; open: boolean }>({ id: 0, open: false });
   const load = useCallback(() => void api.call('models.list', {}).then((v) => setVersions([...v].sort((a, b) => b.id - a.id))), []);
   useEffect(load, [load]);
   useEffect(() => api.on('training.finished', load), [load]);
@@ -30,7 +31,7 @@ export function VersionsPanel(props: { onOpenEvaluation(versionId: number): void
   };
 
   const remove = async (id: number) => {
-    setDeleting(null);
+    setDeleting({ id, open: false });
     try {
       await api.call('models.delete', { version: id });
       setCompare((c) => c.filter((x) => x !== id));
@@ -124,7 +125,7 @@ export function VersionsPanel(props: { onOpenEvaluation(versionId: number): void
                   <Button size="small" onClick={() => onOpenDeploy(v.id)} data-testid="version-deploy">
                     Deploy
                   </Button>
-                  <Button size="small" color="error" onClick={() => setDeleting(v)} data-testid="version-delete">
+                  <Button size="small" color="error" onClick={() => setDeleting({ id: v.id, open: true })} data-testid="version-delete">
                     Delete
                   </Button>
                 </Stack>
@@ -143,8 +144,8 @@ export function VersionsPanel(props: { onOpenEvaluation(versionId: number): void
           </Button>
         )}
       </Stack>
-      <Dialog open={deleting !== null} onClose={() => setDeleting(null)}>
-        <DialogTitle>Delete version {deleting?.id}?</DialogTitle>
+      <Dialog open={deleting.open} onClose={() => setDeleting({ ...deleting, open: false })}>
+        <DialogTitle>Delete version {deleting.id}?</DialogTitle>
         <DialogContent>
           <Typography variant="body2">
             Its model, evaluations, heat-maps and thresholds are removed from the project; labels and images stay. Files already exported from it keep
@@ -152,9 +153,9 @@ export function VersionsPanel(props: { onOpenEvaluation(versionId: number): void
           </Typography>
         </DialogContent>
         <DialogActions>
-          <Button onClick={() => setDeleting(null)}>Keep it</Button>
-          <Button color="error" onClick={() => void remove(deleting!.id)} data-testid="version-delete-confirm">
-            Delete version {deleting?.id}
+          <Button onClick={() => setDeleting({ ...deleting, open: false })}>Keep it</Button>
+          <Button color="error" onClick={() => void remove(deleting.id)} data-testid="version-delete-confirm">
+            Delete version {deleting.id}
           </Button>
         </DialogActions>
       </Dialog>

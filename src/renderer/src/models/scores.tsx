@@ -16,12 +16,15 @@ export function useScores(): ScoreMap {
     const load = async () => {
       const versions = await api.call('models.list', {});
       const chosen = versions.find((v) => v.active) ?? [...versions].sort((a, b) => b.id - a.id)[0];
-      if (!chosen) return;
+      if (!chosen) {
+        if (live) setScores(new Map()); // the last version was deleted: nothing scores the images now
+        return;
+      }
       const queue = await api.call('review.queue', { version: chosen.id });
       if (live) setScores(new Map(queue.items.map((i) => [i.imageId, { score: i.score, predicted: i.predicted, margin: Math.abs(i.score - queue.imageThreshold) }])));
     };
     void load().catch(() => undefined);
-    const offs = [api.on('training.finished', () => void load()), api.on('evaluation.finished', () => void load())];
+    const offs = (['training.finished', 'evaluation.finished', 'models.changed'] as const).map((event) => api.on(event, () => void load()));
     return () => {
       live = false;
       offs.forEach((off) => off());
