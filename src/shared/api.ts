@@ -116,9 +116,14 @@ export const API = {
   /** One import job's state: running with its progress, or finished with its report. */
   'import.status': z.object({ jobId: z.string().min(1).max(64) }).strict(),
   /** Sub-folders of a folder (the home folder when none is given): browser mode's folder picker. */
-  'fs.list': z.object({ dir: pathSchema.optional() }).strict(),
+  /** A folder's sub-folders; with `files`, also its files with those extensions (lower case, no dot). */
+  'fs.list': z.object({ dir: pathSchema.optional(), files: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(20).optional() }).strict(),
   /** The desktop's own folder dialog; not available in browser mode (use fs.list there). */
   'dialog.pickFolder': z.object({ title: z.string().max(200).optional(), defaultPath: pathSchema.optional() }).strict(),
+  /** The desktop app's file dialog, for files with these extensions (lower case, no dot). */
+  'dialog.pickFile': z
+    .object({ title: z.string().max(200).optional(), defaultPath: pathSchema.optional(), extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).min(1).max(20) })
+    .strict(),
   /** Starts training on the current labels (snapshot taken now); progress arrives as training.progress events. */
   'training.start': z
     .object({
@@ -277,6 +282,7 @@ export interface ApiResults {
   'import.status': ImportJobState;
   'fs.list': FolderListing;
   'dialog.pickFolder': { path: string | null };
+  'dialog.pickFile': { path: string | null };
   'training.start': { runId: string };
   'training.cancel': { cancelled: boolean };
   'training.resume': { runId: string };
@@ -311,6 +317,8 @@ export interface FolderListing {
   /** Image files directly in this folder. */
   images: number;
   isProject: boolean;
+  /** The files asked for (by extension), when asked. */
+  files?: { name: string; path: string }[];
 }
 
 export interface TrainingStatus {

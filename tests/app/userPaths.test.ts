@@ -38,6 +38,17 @@ describe('typed paths', () => {
     expect(listing.folders.map((f) => [f.name, f.isProject])).toEqual([['A folder with spaces', false], ['b-images', false], ['proj', true]]);
     expect(listing).toMatchObject({ dir, parent: path.dirname(dir), images: 1, isProject: false });
     expect((await listFolder('/')).parent).toBeNull();
+    expect(listing.files).toBeUndefined();
+    // asked for label files: those kinds only, by name, hidden ones left out, any case of the extension
+    await writeFile(path.join(dir, 'labels.CSV'), '');
+    await writeFile(path.join(dir, 'coco.json'), '{}');
+    await writeFile(path.join(dir, '.hidden.json'), '{}');
+    const withFiles = await listFolder(dir, ['json', 'csv']);
+    expect(withFiles.files).toEqual([
+      { name: 'coco.json', path: path.join(dir, 'coco.json') },
+      { name: 'labels.CSV', path: path.join(dir, 'labels.CSV') },
+    ]);
+    expect(withFiles.folders).toEqual(listing.folders);
     await expect(listFolder(path.join(dir, 'x.png'))).rejects.toThrow(/is a file, not a folder/);
     await expect(listFolder(path.join(dir, 'nope'))).rejects.toThrow(/does not exist/);
   });

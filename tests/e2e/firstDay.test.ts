@@ -275,6 +275,34 @@ describe('first day in browser mode: keys, jobs, paths, the grid', () => {
     await closeProject();
   });
 
+  it('picks a label file in the folder browser and imports the labels it holds', async () => {
+    await page.goto(h.bridge.url);
+    await page.getByText(/Try the demo project|Close project/).first().waitFor();
+    if (await page.getByRole('button', { name: 'Close project' }).count()) await closeProject();
+    await createProject('green-project', await colourFolder(path.join(h.home, 'green-images'), [20, 220, 20], 3));
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    const labels = path.join(h.home, 'line-labels');
+    await mkdir(path.join(labels, 'old'), { recursive: true });
+    await writeFile(path.join(labels, 'labels.csv'), 'file_name,label,class\n000.png,normal,\n001.png,anomalous,dent\n');
+    await writeFile(path.join(labels, 'notes.txt'), 'not a label file');
+
+    await page.getByTestId('open-labels').click();
+    await page.getByTestId('labels-path').fill(labels);
+    await page.getByTestId('labels-path-browse-file').click();
+    // the folder typed, its sub-folders and only the label files in it
+    await expect.poll(() => page.getByTestId('folder-browser-dir').textContent()).toBe(labels);
+    expect(await page.getByTestId('folder-browser-entry').allTextContents()).toEqual(['old/']);
+    expect(await page.getByTestId('folder-browser-file').allTextContents()).toEqual(['labels.csv']);
+    await page.getByTestId('folder-browser-file').click();
+    expect(await page.getByTestId('labels-path').inputValue()).toBe(path.join(labels, 'labels.csv'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => page.getByTestId('labels-report').textContent()).toMatch(/^2 images labelled \(0 with masks\); new classes: dent\./);
+    const byName = new Map(h.workbench.current().images.list({}).map((i) => [i.originalName, i.labelState]));
+    expect([byName.get('000.png'), byName.get('001.png'), byName.get('002.png')]).toEqual(['normal', 'anomalous', 'unlabeled']);
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    await closeProject();
+  });
+
   it('resolves ~ and relative paths from the home folder, says "does not exist", and browses folders', async () => {
     const home = process.env.HOME;
     process.env.HOME = h.home; // the bridge runs in this process: its home folder is the test's

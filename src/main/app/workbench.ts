@@ -43,6 +43,7 @@ const FINISHED_KEPT = 20;
 /** What only a desktop shell can do; browser mode has none of it. */
 export interface NativeDialogs {
   pickFolder?(options: { title?: string; defaultPath?: string }): Promise<string | null>;
+  pickFile?(options: { title?: string; defaultPath?: string; extensions: string[] }): Promise<string | null>;
 }
 
 export class Workbench {
@@ -224,11 +225,16 @@ export class Workbench {
       if (!state) throw new InputError('job-not-found', `there is no import job ${jobId}; it may have finished before the app restarted`);
       return { ...state };
     },
-    'fs.list': async ({ dir }) => listFolder(dir === undefined ? os.homedir() : resolveUserPath(dir)),
+    'fs.list': async ({ dir, files }) => listFolder(dir === undefined ? os.homedir() : resolveUserPath(dir), files),
     'dialog.pickFolder': async ({ title, defaultPath }) => {
       if (!this.native.pickFolder) throw new InputError('no-native-dialog', 'the desktop folder dialog exists only in the desktop app; use the folder browser');
       const options = { ...(title ? { title } : {}), ...(defaultPath ? { defaultPath: resolveUserPath(defaultPath) } : {}) };
       return { path: await this.native.pickFolder(options) };
+    },
+    'dialog.pickFile': async ({ title, defaultPath, extensions }) => {
+      if (!this.native.pickFile) throw new InputError('no-native-dialog', 'the desktop file dialog exists only in the desktop app; use the folder browser');
+      const options = { extensions, ...(title ? { title } : {}), ...(defaultPath ? { defaultPath: resolveUserPath(defaultPath) } : {}) };
+      return { path: await this.native.pickFile(options) };
     },
     ...this.training.handlers,
     ...this.deploy.handlers,

@@ -25,6 +25,12 @@ const workbench = new Workbench('electron', new RecentProjects(process.env.DWB_H
     const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
     return result.canceled ? null : (result.filePaths[0] ?? null);
   },
+  async pickFile({ title, defaultPath, extensions }) {
+    const owner = BrowserWindow.getFocusedWindow() ?? window;
+    const options = { title: title ?? 'Choose a file', properties: ['openFile'] as 'openFile'[], filters: [{ name: extensions.join(', '), extensions }], ...(defaultPath ? { defaultPath } : {}) };
+    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  },
 });
 let window: BrowserWindow | null = null;
 

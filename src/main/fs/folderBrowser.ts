@@ -12,24 +12,30 @@ const MAX_ENTRIES = 2000;
 
 const readable = (dir: string) => access(dir, constants.R_OK | constants.X_OK).then(() => true, () => false);
 
-export async function listFolder(dir: string): Promise<FolderListing> {
+/** The sub-folders of `dir`; with `fileExtensions` (lower case, no dot), also its files of those kinds. */
+export async function listFolder(dir: string, fileExtensions?: readonly string[]): Promise<FolderListing> {
   const info = await stat(dir).catch(() => null);
   if (!info) throw new InputError('folder-missing', `${dir} does not exist`);
   if (!info.isDirectory()) throw new InputError('not-a-folder', `${dir} is a file, not a folder`);
   if (!(await readable(dir))) throw new InputError('folder-unreadable', `${dir} cannot be read by this user`);
   const entries = await readdir(dir, { withFileTypes: true });
   const folders: FolderListing['folders'] = [];
+  const wanted = fileExtensions ? new Set(fileExtensions.map((e) => `.${e}`)) : null;
+  const files: NonNullable<FolderListing['files']> = [];
   let images = 0;
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) images++;
+    if (wanted && entry.isFile() && wanted.has(path.extname(entry.name).toLowerCase()) && files.length < MAX_ENTRIES) files.push({ name: entry.name, path: path.join(dir, entry.name) });
     if (!entry.isDirectory() || folders.length >= MAX_ENTRIES) continue;
     const full = path.join(dir, entry.name);
     if (!(await readable(full))) continue;
     const isProject = await stat(path.join(full, CATALOG_FILE)).then((s) => s.isFile(), () => false);
     folders.push({ name: entry.name, path: full, isProject });
   }
-  folders.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, undefined, { numeric: true });
+  folders.sort(byName);
+  files.sort(byName);
   const parent = path.dirname(dir);
   return {
     dir,
@@ -37,5 +43,6 @@ export async function listFolder(dir: string): Promise<FolderListing> {
     folders,
     images,
     isProject: await stat(path.join(dir, CATALOG_FILE)).then((s) => s.isFile(), () => false),
+    ...(wanted ? { files } : {}),
   };
 }

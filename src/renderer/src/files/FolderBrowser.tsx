@@ -1,21 +1,27 @@
 // Browser mode's folder picker: walks the folders the bridge lists (only those this user may read), one level at a
-// time, from the typed path or the home folder. In the desktop app the system's own dialog is used instead.
+// time, from the typed path or the home folder. Given file extensions, it lists those files too and a click on one
+// picks it. In the desktop app the system's own dialogs are used instead.
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, List, ListItemButton, ListItemText, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import type { FolderListing } from '../../../shared/api';
 import { api } from '../api/transport';
 
-export function FolderBrowser({ open, start, title, onPick, onClose }: { open: boolean; start?: string; title: string; onPick(path: string): void; onClose(): void }) {
+export function FolderBrowser(props: { open: boolean; start?: string; title: string; fileExtensions?: string[]; onPick(path: string): void; onClose(): void }) {
+  const { open, start, title, fileExtensions, onPick, onClose } = props;
   const [listing, setListing] = useState<FolderListing | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const go = async (dir?: string) => {
     try {
-      setListing(await api.call('fs.list', dir ? { dir } : {}));
+      const files = fileExtensions ? { files: fileExtensions } : {};
+      setListing(await api.call('fs.list', dir ? { dir, ...files } : files));
       setError(null);
     } catch (e) {
       setError((e as Error).message);
-      if (dir) setListing(await api.call('fs.list', {}));
+      // a typed path that is a file or gone: start from the folder above it, else from home
+      const files = fileExtensions ? { files: fileExtensions } : {};
+      const above = dir?.replace(/[\\/]+[^\\/]*$/, '');
+      if (dir) setListing(await (above ? api.call('fs.list', { dir: above, ...files }) : Promise.reject(new Error())).catch(() => api.call('fs.list', files)));
     }
   };
   useEffect(() => {
@@ -35,6 +41,7 @@ export function FolderBrowser({ open, start, title, onPick, onClose }: { open: b
             <Typography variant="caption" color="text.secondary">
               {listing.isProject ? 'a Defect Workbench project — ' : ''}
               {listing.images} image files here, {listing.folders.length} folders
+              {listing.files && fileExtensions ? `, ${listing.files.length} ${fileExtensions.map((e) => `.${e}`).join(' / ')} files (click one to choose it)` : ''}
             </Typography>
             <List dense sx={{ height: 360, overflow: 'auto' }}>
               {listing.parent && (
@@ -45,6 +52,11 @@ export function FolderBrowser({ open, start, title, onPick, onClose }: { open: b
               {listing.folders.map((f) => (
                 <ListItemButton key={f.path} onClick={() => void go(f.path)} data-testid="folder-browser-entry">
                   <ListItemText primary={`${f.name}/`} secondary={f.isProject ? 'project' : undefined} />
+                </ListItemButton>
+              ))}
+              {listing.files?.map((f) => (
+                <ListItemButton key={f.path} onClick={() => onPick(f.path)} data-testid="folder-browser-file">
+                  <ListItemText primary={f.name} slotProps={{ primary: { color: 'primary' } }} />
                 </ListItemButton>
               ))}
             </List>

@@ -3,6 +3,10 @@ import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuI
 import { useState } from 'react';
 import type { LabelExportReport, LabelImportReport } from '../../../../shared/api';
 import { api } from '../../api/transport';
+import { PathField } from '../../files/PathField';
+
+/** The label files the import reads: COCO JSON, and CSV / JSON of image-level labels. */
+const LABEL_FILES = ['json', 'csv'];
 
 type Format = 'auto' | 'mvtec' | 'coco' | 'csv' | 'json';
 
@@ -36,7 +40,7 @@ export function LabelsDialog({ open, onClose, onImported }: { open: boolean; onC
             MVTec layout (a folder with ground_truth/&lt;class&gt;/&lt;stem&gt;_mask.png), COCO JSON (RLE or polygons, as CVAT and Label Studio
             write it), or a CSV/JSON of image-level labels. Images are matched by file name.
           </Typography>
-          <TextField size="small" label="Folder or file" value={path} onChange={(e) => setPath(e.target.value)} slotProps={{ htmlInput: { 'data-testid': 'labels-path' } }} />
+          <PathField label="Folder or file" value={path} onChange={setPath} testId="labels-path" fileExtensions={LABEL_FILES} />
           <TextField select size="small" label="Format" value={format} onChange={(e) => setFormat(e.target.value as Format)}>
             <MenuItem value="auto">detect (import)</MenuItem>
             <MenuItem value="mvtec">MVTec layout</MenuItem>
