@@ -1,6 +1,8 @@
-// The image threshold a version labels with until the line's own thresholds are set: fitted on validation, never on
-// test — the F1-max threshold when validation has anomalous images, else the 99th percentile of the normal
-// validation scores (about 1% of good parts flagged), else 0.5 on the score's probability scale.
+// The image threshold a version labels with in the app and in dwb predict (the line's pass / review / reject
+// thresholds, once derived, are the line monitor's and the export's: deploy/driftMonitor.ts, lineThresholdsOf):
+// fitted on validation, never on test — the F1-max threshold when validation has anomalous images, else the 99th
+// percentile of the normal validation scores (about 1% of good parts flagged), else 0.5 on the score's probability
+// scale.
 import type { Project } from '../../store/project.js';
 
 export type ThresholdSource = 'validation-f1max' | 'validation-normal-q99' | 'default';
