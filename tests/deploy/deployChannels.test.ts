@@ -53,5 +53,15 @@ describe.runIf(datasetsAvailable())('deploy channels', () => {
     const exported = await call(workbench, 'deploy.export', { version: versionId, out });
     expect(exported).toMatchObject({ versionId, file: out, thresholds: { review: 0.1, reject: 0.9, derivedNow: false } });
     expect(existsSync(out) && existsSync(path.join(dir, 'line', 'model.json'))).toBe(true);
+    // a path typed in the app with "~" is the home folder's, as every other path the user types
+    const home = process.env.HOME;
+    process.env.HOME = dir;
+    try {
+      const fromHome = await call(workbench, 'deploy.export', { version: versionId, out: '~/line-2/model.onnx' });
+      expect(fromHome.file).toBe(path.join(dir, 'line-2', 'model.onnx'));
+      expect(existsSync(fromHome.file)).toBe(true);
+    } finally {
+      process.env.HOME = home;
+    }
   }, 400_000);
 });
