@@ -12,16 +12,16 @@ export function FolderBrowser(props: { open: boolean; start?: string; title: str
   const [error, setError] = useState<string | null>(null);
 
   const go = async (dir?: string) => {
+    const files = fileExtensions ? { files: fileExtensions } : {};
+    const list = (at?: string) => api.call('fs.list', at ? { dir: at, ...files } : files);
     try {
-      const files = fileExtensions ? { files: fileExtensions } : {};
-      setListing(await api.call('fs.list', dir ? { dir, ...files } : files));
+      setListing(await list(dir));
       setError(null);
     } catch (e) {
       setError((e as Error).message);
       // a typed path that is a file or gone: start from the folder above it, else from home
-      const files = fileExtensions ? { files: fileExtensions } : {};
       const above = dir?.replace(/[\\/]+[^\\/]*$/, '');
-      if (dir) setListing(await (above ? api.call('fs.list', { dir: above, ...files }) : Promise.reject(new Error())).catch(() => api.call('fs.list', files)));
+      if (dir) setListing(await (above ? list(above) : list()).catch(() => list()));
     }
   };
   useEffect(() => {
