@@ -19,19 +19,18 @@ const appDir = app.getAppPath();
 const rendererDir = path.join(appDir, 'out', 'renderer');
 // settings and recent projects where the platform keeps an app's data (~/.config, %APPDATA%, ~/Library/Application Support)
 const workbench = new Workbench('electron', new RecentProjects(process.env.DWB_HOME ?? app.getPath('userData')), {
-  async pickFolder({ title, defaultPath }) {
-    const owner = BrowserWindow.getFocusedWindow() ?? window;
-    const options = { title: title ?? 'Choose a folder', properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[], ...(defaultPath ? { defaultPath } : {}) };
-    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-    return result.canceled ? null : (result.filePaths[0] ?? null);
-  },
-  async pickFile({ title, defaultPath, extensions }) {
-    const owner = BrowserWindow.getFocusedWindow() ?? window;
-    const options = { title: title ?? 'Choose a file', properties: ['openFile'] as 'openFile'[], filters: [{ name: extensions.join(', '), extensions }], ...(defaultPath ? { defaultPath } : {}) };
-    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-    return result.canceled ? null : (result.filePaths[0] ?? null);
-  },
+  pickFolder: ({ title, defaultPath }) =>
+    pickOne({ title: title ?? 'Choose a folder', properties: ['openDirectory', 'createDirectory'], ...(defaultPath ? { defaultPath } : {}) }),
+  pickFile: ({ title, defaultPath, extensions }) =>
+    pickOne({ title: title ?? 'Choose a file', properties: ['openFile'], filters: [{ name: extensions.join(', '), extensions }], ...(defaultPath ? { defaultPath } : {}) }),
 });
+
+/** The system's open dialog over the focused window; the path chosen, or null when cancelled. */
+async function pickOne(options: Electron.OpenDialogOptions): Promise<string | null> {
+  const owner = BrowserWindow.getFocusedWindow() ?? window;
+  const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
 let window: BrowserWindow | null = null;
 
 function createWindow(): void {
