@@ -76,7 +76,9 @@ run('export', () => {
   });
 
   it('gives the workbench Predictor scores and maps on images it never saw, from the file alone', async () => {
-    const predictor = await Predictor.create(await loadTrainedModel(project, project.models.require(versionId)), { providers: ['cpu'] });
+    const model = await loadTrainedModel(project, project.models.require(versionId));
+    expect([model.config.mapScoreWeight, model.config.densityScoreWeight]).toEqual([0.25, 0.5]); // 11 normal training images: the density is in
+    const predictor = await Predictor.create(model, { providers: ['cpu'] });
     const headsSession = await ort.InferenceSession.create(withOutput(await readFile(file), HEADS_SCORE), QUIET);
     try {
       for (const rel of ['test/contamination/000.png', 'test/broken_small/003.png', 'test/good/019.png']) {
@@ -87,10 +89,11 @@ run('export', () => {
         expect(out.anomaly_map!.dims).toEqual([1, 1, 128, 128]);
         expect(maxDiff(out.anomaly_map!.data as Float32Array, expected.map)).toBeLessThanOrEqual(PARITY_TOLERANCE);
         expect(out.mask!.dims).toEqual([900, 900]);
-        // the fast preset's image score: half the map's (the mean of its top 1 % of pixels), half the classification head's
+        // the fast preset's image score: a quarter the map's (the mean of its top 1 % of pixels), the rest the heads'
+        // (the classification head's quarter and the image density's half)
         const top = Float32Array.from(out.anomaly_map!.data as Float32Array).sort().reverse().subarray(0, Math.round(0.01 * 128 * 128));
         const head = (await headsSession.run({ image: await pixelsOf(image) }))[HEADS_SCORE]!.data as Float32Array;
-        expect((out.score!.data as Float32Array)[0]!).toBeCloseTo(0.5 * head[0]! + 0.5 * (top.reduce((a, b) => a + b, 0) / top.length), 6);
+        expect((out.score!.data as Float32Array)[0]!).toBeCloseTo(0.75 * head[0]! + 0.25 * (top.reduce((a, b) => a + b, 0) / top.length), 6);
       }
     } finally {
       await predictor.release();

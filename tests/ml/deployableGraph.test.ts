@@ -8,7 +8,8 @@ import { compileInference } from '../../src/main/ml/engine/compile.js';
 import type { ModelDefinition } from '../../src/main/ml/engine/model.js';
 import * as op from '../../src/main/ml/engine/ops.js';
 import { createSession } from '../../src/main/ml/engine/runtime.js';
-import { deployableModel, featureGeometry, heads, poolFeatures, project, type ModelPlan } from '../../src/main/ml/ssn/model.js';
+import { cachedScoringModel, deployableModel, featureGeometry, heads, poolFeatures, project, type ModelPlan } from '../../src/main/ml/ssn/model.js';
+import { densityDistance, densityProbability, fitImageDensity } from '../../src/main/ml/ssn/density.js';
 import { orthogonalProjection } from '../../src/main/ml/ssn/projection.js';
 import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
 import { compileRun } from '../../src/main/ml/ssn/train.js';
@@ -53,14 +54,26 @@ function randomValues(plan: ModelPlan): Map<string, Float32Array> {
   return values;
 }
 
+/** Random backbone maps of one image (values in [0, 4)). */
+function randomMaps(plan: ModelPlan, seed: number) {
+  const random = seededRandom(seed);
+  const map = (shape: readonly number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 4 * random());
+  return { s8: map(plan.geometry.s8), s16: map(plan.geometry.s16) };
+}
+
 async function outputs(model: ModelDefinition, values: Map<string, Float32Array>, plan: ModelPlan) {
   const { session } = await createSession(compileInference(model, values).bytes, { providers: ['cpu'], threads: 1 });
-  const random = seededRandom(3);
-  const feed = (shape: readonly number[]) =>
-    new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 4 * random()), [1, ...shape]);
-  const out = await session.run({ s8: feed(plan.geometry.s8), s16: feed(plan.geometry.s16) });
+  const maps = randomMaps(plan, 3);
+  const out = await session.run({ s8: new ort.Tensor('float32', maps.s8, [1, ...plan.geometry.s8]), s16: new ort.Tensor('float32', maps.s16, [1, ...plan.geometry.s16]) });
   await session.release();
   return { score: (out.score!.data as Float32Array)[0]!, map: out.map!.data as Float32Array, dims: out.map!.dims };
+}
+
+/** The mean feature of backbone maps: each channel averaged over its positions, stride 8's channels first. */
+function meanOf(plan: ModelPlan, maps: { s8: Float32Array; s16: Float32Array }): Float32Array {
+  const channels = (data: Float32Array, [c, h, w]: readonly number[]) =>
+    Array.from({ length: c! }, (_, k) => data.subarray(k * h! * w!, (k + 1) * h! * w!).reduce((a, b) => a + b, 0) / (h! * w!));
+  return Float32Array.from([...channels(maps.s8, plan.geometry.s8), ...channels(maps.s16, plan.geometry.s16)]);
 }
 
 describe('the deployable graph', () => {
@@ -80,6 +93,38 @@ describe('the deployable graph', () => {
     const worst = Math.max(...reference.map.map((v, i) => Math.abs(v - folded.map[i]!)));
     expect(worst).toBeLessThan(1e-4 * spread);
     expect(Math.abs(folded.score - reference.score)).toBeLessThan(1e-5);
+  });
+
+  it("blends the density's probability into the heads' score in the shares the config gives, the map left as it is", async () => {
+    const plan = planFor({ preset: 'fast', projectedChannels: 10, mapScoreWeight: 0.25, densityScoreWeight: 0.5 });
+    const density = fitImageDensity(Array.from({ length: 20 }, (_, i) => meanOf(plan, randomMaps(plan, 100 + i))));
+    const values = randomValues(plan);
+    const blended = await outputs(deployableModel({ ...plan, density }), values, plan);
+    const heads = await outputs(unfoldedModel(plan), values, plan);
+    const p = densityProbability(density, densityDistance(density, meanOf(plan, randomMaps(plan, 3))));
+    expect(Math.abs(p - heads.score)).toBeGreaterThan(0.05); // a blend the comparison below can tell from either part
+    // final = 0.25·cls + 0.25·map + 0.5·density: the heads give (0.25·cls + 0.5·density) / 0.75, the post-processing the rest
+    expect(blended.score).toBeCloseTo((0.25 * heads.score + 0.5 * p) / 0.75, 5);
+    const without = await outputs(deployableModel({ ...plan, density: null }), values, plan);
+    expect(without.score).toBeCloseTo(heads.score, 5);
+    expect(blended.map).toEqual(without.map);
+  });
+
+  it('scores from cached maps and their mean feature as the deployable graph does from the maps alone (validation)', async () => {
+    const plan = planFor({ preset: 'paper', mapScoreWeight: 0.25, densityScoreWeight: 0.5 });
+    const density = fitImageDensity(Array.from({ length: 20 }, (_, i) => meanOf(plan, randomMaps(plan, 200 + i))));
+    const values = randomValues(plan);
+    const deployed = await outputs(deployableModel({ ...plan, density }), values, plan);
+    const maps = randomMaps(plan, 3);
+    const { session } = await createSession(compileInference(cachedScoringModel({ ...plan, density }, 1), values).bytes, { providers: ['cpu'], threads: 1 });
+    const feature = meanOf(plan, maps);
+    const out = await session.run({
+      s8: new ort.Tensor('float32', maps.s8, [1, ...plan.geometry.s8]),
+      s16: new ort.Tensor('float32', maps.s16, [1, ...plan.geometry.s16]),
+      meanFeature: new ort.Tensor('float32', feature, [1, feature.length]),
+    });
+    await session.release();
+    expect((out.score!.data as Float32Array)[0]).toBeCloseTo(deployed.score, 5);
   });
 
   it("adds clsMapMaxLogit × the map's largest logit to the classification logit, and nothing when it is absent", async () => {

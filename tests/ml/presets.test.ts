@@ -15,16 +15,16 @@ describe('presets', () => {
     expect(resolveConfig({ backbonePath }, { provider: 'cpu' })).toMatchObject({ batchSize: 8, featureStride: 8, projectedChannels: 512, segHidden: 512, clsHidden: 8, mapScoreTopShare: 0.01, mapSigma: 8, clsMapMaxLogit: 1 });
   });
 
-  it('give the fast preset 8 normal images a step, 30 epochs within 1600..4160 images, and half the image score from the map whatever the labels', () => {
+  it('give the fast preset 8 normal images a step, 30 epochs within 1600..4160 images, and a quarter of the image score from the map whatever the labels', () => {
     const bottle = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } });
     expect(bottle.epochs).toBe(33); // 6 steps an epoch, 198 steps
-    expect(bottle.mapScoreWeight).toBe(0.5); // normal images only: the classification head counts too
+    expect([bottle.mapScoreWeight, bottle.densityScoreWeight]).toEqual([0.25, 0.5]); // the head's share: 0.25
     const tile = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 0 } });
     expect(tile.epochs).toBe(14); // 36 steps an epoch, 504 steps
     const big = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 2000, anomalous: 60 } });
     expect(big.batchSize).toBe(16); // balanced: 8 normal images a step, as without defects
     expect(big.epochs).toBe(1); // 250 balanced steps an epoch, 260 steps of 16 at most (rounded to whole epochs)
-    expect(big.mapScoreWeight).toBe(0.5);
+    expect([big.mapScoreWeight, big.densityScoreWeight]).toEqual([0.25, 0.5]);
     expect(resolveConfig({ backbonePath, epochs: 7 }, { provider: 'cpu', trainImages: { normal: 42, anomalous: 0 } }).epochs).toBe(7);
     const weak = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 286, anomalous: 60 } });
     expect([weak.batchSize, weak.epochs]).toEqual([16, 7]); // 36 balanced steps an epoch, 252 steps
@@ -50,6 +50,19 @@ describe('presets', () => {
     expect({ ...warm, lrAdaptor: 0, lrHeads: 0 }).toEqual({ ...config, lrAdaptor: 0, lrHeads: 0 });
     // a parent trained before the logit started from the map (no field) keeps its plain logit
     expect(warmStartConfig(config, {}).clsMapMaxLogit).toBe(0);
+  });
+
+  it('give the density half the image score from ten normal images on, and below that the map and the head half each', () => {
+    const shares = (normal: number, partial: Partial<TrainingConfig> = {}) => {
+      const c = resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', trainImages: { normal, anomalous: 3 } });
+      return [c.mapScoreWeight, c.densityScoreWeight];
+    };
+    expect(shares(10)).toEqual([0.25, 0.5]);
+    expect(shares(9)).toEqual([0.5, 0]);
+    expect(shares(9, { mapScoreWeight: 0.3 })).toEqual([0.3, 0]);
+    expect(shares(400, { densityScoreWeight: 0 })).toEqual([0.25, 0]);
+    expect(resolveConfig({ backbonePath }, { provider: 'gpu' }).densityScoreWeight ?? 0).toBe(0); // paper: as published
+    expect(() => resolveConfig({ backbonePath, mapScoreWeight: 0.6 }, { provider: 'cpu' })).toThrow(/add up to at most 1, got 0.6 and 0.5/);
   });
 
   it("start the classification logit from the map's only without real defects, unless asked", () => {

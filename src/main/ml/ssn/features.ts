@@ -15,6 +15,8 @@ export interface ImageFeatures {
   tensors: Record<string, Float32Array>;
   /** Mean per-position L2 norm of the pooled (unprojected, unscaled) features. */
   norm: number;
+  /** The backbone maps' mean feature (positions averaged, strides concatenated): what the image density is fitted on. */
+  meanFeature: Float32Array;
 }
 
 const BACKBONE_BATCH = 4;
@@ -41,7 +43,8 @@ export class FeatureStage {
       s16: new ort.Tensor('float32', s16, [1, ...g.s16]),
     });
     const norm = (result.norm!.data as Float32Array)[0]!;
-    return this.projected ? { tensors: { features: Float32Array.from(result.features!.data as Float32Array) }, norm } : { tensors: { s8, s16 }, norm };
+    const meanFeature = Float32Array.from(result.meanFeature!.data as Float32Array);
+    return { tensors: this.projected ? { features: Float32Array.from(result.features!.data as Float32Array) } : { s8, s16 }, norm, meanFeature };
   }
 
   async release(): Promise<void> {
@@ -63,7 +66,8 @@ export async function extractFeatures(
   const result: (ImageFeatures | null)[] = [];
   for (const image of images) {
     const hit = cache ? await cache.get(key(image.sha256)) : null;
-    result.push(hit ? fromCached(hit) : null);
+    // entries written before the mean feature was kept are computed again (and replaced)
+    result.push(hit?.tensors.meanFeature ? fromCached(hit) : null);
   }
   let done = result.filter(Boolean).length;
   onImage?.(done, images.length, true);
@@ -91,14 +95,13 @@ export async function extractFeatures(
 
 function toCached(f: ImageFeatures, g: FeatureGeometry): CachedFeatures {
   const shapes: Record<string, number[]> = { features: [g.channels, g.height, g.width], s8: [...g.s8], s16: [...g.s16] };
-  return {
-    tensors: Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, { shape: shapes[name]!, data }])),
-    stats: { norm: f.norm },
-  };
+  const tensors = Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, { shape: shapes[name]!, data }]));
+  return { tensors: { ...tensors, meanFeature: { shape: [f.meanFeature.length], data: f.meanFeature } }, stats: { norm: f.norm } };
 }
 
 function fromCached(c: CachedFeatures): ImageFeatures {
-  return { tensors: Object.fromEntries(Object.entries(c.tensors).map(([name, t]) => [name, t.data])), norm: c.stats.norm ?? NaN };
+  const { meanFeature, ...inputs } = c.tensors;
+  return { tensors: Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, t.data])), norm: c.stats.norm ?? NaN, meanFeature: meanFeature!.data };
 }
 
 /**

@@ -9,6 +9,7 @@ import { batchNorm } from '../engine/nn/batchNorm.js';
 import { convBn, fromChannelMajor, pointwise, pointwiseBn, shiftedConv, toChannelMajor } from '../engine/nn/layers.js';
 import { softplus } from '../engine/nn/losses.js';
 import * as op from '../engine/ops.js';
+import { densityGraph, meanFeature, type ImageDensity } from './density.js';
 import type { TrainingConfig } from './types.js';
 
 export interface FeatureGeometry {
@@ -172,6 +173,21 @@ export interface ModelPlan extends HeadOptions {
   batch: number;
   /** The fast preset's fixed projection ([k, pooled]) or null. */
   projection: Float32Array | null;
+  /** The normal images' density, when the config gives it a share of the image score (densityScoreWeight). */
+  density?: ImageDensity | null;
+}
+
+/**
+ * [1] or [n, 1]: the heads' image score — the classification head's probability, or with a density its blend with the
+ * density's probability — in the shares that leave the map's part (mapScoreWeight) to the post-processing:
+ * score = (1 − w − g)·cls + w·map + g·density, the post-processing adding w·map to (1 − w)·this.
+ */
+function headsScore(m: ModelBuilder, logit: Tensor, plan: ModelPlan, feature: () => Tensor): Tensor {
+  const cls = op.sigmoid(logit);
+  const g = plan.density ? (plan.config.densityScoreWeight ?? 0) : 0;
+  if (g === 0) return cls;
+  const rest = 1 - plan.config.mapScoreWeight;
+  return op.add(op.mul(cls, (rest - g) / rest), op.mul(densityGraph(m, feature(), plan.density!), g / rest));
 }
 
 /** Cached-feature input of one image: projected pooled features (fast) or raw backbone maps (paper). */
@@ -224,10 +240,10 @@ export function trainingModel(plan: ModelPlan): ModelDefinition {
 export function cachedScoringModel(plan: ModelPlan, n: number): ModelDefinition {
   return {
     name: 'supersimplenet.cached',
-    inputs: cachedInputs(plan, n),
+    inputs: plan.density ? [...cachedInputs(plan, n), { name: 'meanFeature', shape: [n, plan.density.mean.length] }] : cachedInputs(plan, n),
     forward(m, inputs) {
       const out = heads(m, normalizedFromCache(m, plan, inputs), plan);
-      return { outputs: { score: op.sigmoid(out.logit), map: out.map } };
+      return { outputs: { score: headsScore(m, out.logit, plan, () => inputs.meanFeature!), map: out.map } };
     },
   };
 }
@@ -244,7 +260,7 @@ export function deployableModel(plan: ModelPlan): ModelDefinition {
     forward(m, inputs) {
       const adapted = foldedAdaptor(m, inputs.s8!, inputs.s16!, plan);
       const out = headsOnAdapted(m, adapted, { images: 1, h: g.height, w: g.width }, plan);
-      return { outputs: { score: op.reshape(op.sigmoid(out.logit), [1]), map: out.map } };
+      return { outputs: { score: op.reshape(headsScore(m, out.logit, plan, () => meanFeature(inputs.s8!, inputs.s16!)), [1]), map: out.map } };
     },
   };
 }
@@ -293,7 +309,8 @@ function foldedAdaptorWeight(adaptor: ArrayLike<number>, projection: Float32Arra
 
 /**
  * The fast preset's feature stage, run once per image before training: pooled features projected to k channels,
- * and the mean per-position L2 norm of the unprojected pooled features (what the normalisation is fitted on).
+ * the mean per-position L2 norm of the unprojected pooled features (what the normalisation is fitted on), and the
+ * backbone maps' mean feature (what the image density is fitted on).
  */
 export function featureStageModel(geometry: FeatureGeometry, projection: Float32Array | null, n: number): ModelDefinition {
   return {
@@ -305,7 +322,7 @@ export function featureStageModel(geometry: FeatureGeometry, projection: Float32
     forward(m, inputs) {
       const pooled = poolFeatures(inputs.s8!, inputs.s16!, geometry);
       const norm = op.reduceMean(op.sqrt(op.reduceSum(op.mul(pooled, pooled), [1])), [1, 2]);
-      const outputs: Record<string, Tensor> = { norm };
+      const outputs: Record<string, Tensor> = { norm, meanFeature: meanFeature(inputs.s8!, inputs.s16!) };
       if (projection) outputs.features = project(m, pooled, projection, geometry.channels);
       return { outputs };
     },

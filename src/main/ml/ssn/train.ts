@@ -16,6 +16,7 @@ import { createSession, type ExecutionProvider } from '../engine/runtime.js';
 import { Trainer } from '../engine/trainer.js';
 import { trainStepWithBackbone, STEP_IMAGE_INPUT, type BackboneGraph } from './backboneInStep.js';
 import { makeBatch, perlinThreshold, Sampler, type TrainSample } from './batch.js';
+import { DENSITY_MIN_IMAGES, fitImageDensity } from './density.js';
 import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } from './features.js';
 import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
@@ -92,8 +93,13 @@ export async function prepareRun(
     }
     const supervised = samples.some((s) => s.anomalous);
     const batch = Math.max(2, Math.min(config.batchSize, samples.length) & ~1);
+    const normal = trainFeatures.filter((_, i) => data.train[i]!.label === 'normal').map((f) => f.meanFeature);
+    if (config.densityScoreWeight && normal.length < DENSITY_MIN_IMAGES) {
+      throw new TrainingError(`the image density needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with densityScoreWeight 0`);
+    }
+    const density = config.densityScoreWeight ? fitImageDensity(normal) : null;
     return {
-      plan: { config, geometry, featureScale, supervised, batch, projection },
+      plan: { config, geometry, featureScale, supervised, batch, projection, density },
       samples,
       validation: data.validation.map((image, i) => ({ features: features[data.train.length + i]!, label: image.label })),
       backboneSha256: backbone.info.sha256,
@@ -238,11 +244,12 @@ export async function scoreCached(plan: ModelPlan, values: ReadonlyMap<string, F
   const { session } = await createSession(graph.bytes, { providers });
   const g = plan.geometry;
   const shapes: Record<string, number[]> = { features: [1, g.channels, g.height, g.width], s8: [1, ...g.s8], s16: [1, ...g.s16] };
+  const withDensity = (f: ImageFeatures) => (plan.density ? { ...f.tensors, meanFeature: f.meanFeature } : f.tensors);
   const finisher = await MapFinisher.create(plan.config, g.height, g.width);
   const scores: { clsScore: number; score: number; mapScore: number; map: Float32Array; logits: Float32Array }[] = [];
   try {
     for (const f of features) {
-      const feeds = Object.fromEntries(Object.entries(f.tensors).map(([name, data]) => [name, new ort.Tensor('float32', data, shapes[name]!)]));
+      const feeds = Object.fromEntries(Object.entries(withDensity(f)).map(([name, data]) => [name, new ort.Tensor('float32', data, shapes[name] ?? [1, data.length])]));
       const out = await session.run(feeds);
       const logits = Float32Array.from(out.map!.data as Float32Array);
       const clsScore = (out.score!.data as Float32Array)[0]!;

@@ -58,10 +58,15 @@ export interface TrainingConfig {
   /** Gradient-norm clip when real defects are used (null: never clip). */
   clipGradNorm: number | null;
   /**
-   * Image score = (1-w)·sigmoid(cls logit) + w·(map score: see mapScoreTopShare); 0 as published, 0.5 in the fast
-   * preset (presets.ts).
+   * Image score = (1 − w − g)·sigmoid(cls logit) + w·(map score: see mapScoreTopShare) + g·(the image density's
+   * probability, g = densityScoreWeight); w 0 as published, 0.25 in the fast preset (presets.ts).
    */
   mapScoreWeight: number;
+  /**
+   * The share g of the image score from the normal images' density (ssn/density.ts); absent or 0: none, as published
+   * and as every version trained before this field.
+   */
+  densityScoreWeight?: number;
   /**
    * The map's part of the image score is the mean of the highest share of the smoothed map's pixels (probabilities);
    * 0 or absent: its maximum (as every version trained before this field).
