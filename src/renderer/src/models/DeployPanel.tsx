@@ -5,6 +5,7 @@ import { Alert, Box, Button, Card, CardContent, Stack, Table, TableBody, TableCe
 import { useEffect, useState } from 'react';
 import type { ExportResultView, LineThresholdsView, RateView } from '../../../shared/deploy';
 import { api } from '../api/transport';
+import { useAttempt } from '../api/useAttempt';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const rate = (r: RateView) => `${pct(r.rate)} (${pct(r.low)}–${pct(r.high)}), ${r.count} of ${r.of}`;
@@ -28,7 +29,7 @@ export function DeployPanel({ versionId, onError }: { versionId: number; onError
   const [edit, setEdit] = useState({ review: '', reject: '', pixel: '' });
   const [out, setOut] = useState('');
   const [exported, setExported] = useState<ExportResultView | null>(null);
-  const [busy, setBusy] = useState<'derive' | 'edit' | 'export' | null>(null);
+  const { busy, attempt } = useAttempt<'derive' | 'edit' | 'export'>(onError);
 
   const show = (t: LineThresholdsView | null) => {
     setThresholds(t);
@@ -44,16 +45,6 @@ export function DeployPanel({ versionId, onError }: { versionId: number; onError
     void api.call('project.current', {}).then((p) => p && setOut(`${p.root}/export/model-v${versionId}.onnx`));
   }, [versionId]);
 
-  const attempt = async (what: NonNullable<typeof busy>, action: () => Promise<void>) => {
-    setBusy(what);
-    try {
-      await action();
-    } catch (e) {
-      onError((e as Error).message);
-    } finally {
-      setBusy(null);
-    }
-  };
   const targets = { maxMissRate: fraction(miss), maxFalseRejectRate: fraction(falseReject) };
   const edits = { review: score(edit.review), reject: score(edit.reject), pixel: score(edit.pixel) };
   const editsValid = edits.review !== null && edits.reject !== null && edits.pixel !== null && edits.review <= edits.reject;

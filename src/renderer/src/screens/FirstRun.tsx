@@ -4,6 +4,7 @@ import { Alert, Box, Button, Card, CardActions, CardContent, IconButton, Link, L
 import { useEffect, useState } from 'react';
 import type { AppInfo, ProjectInfo, RecentProject } from '../../../shared/api';
 import { api } from '../api/transport';
+import { useAttempt } from '../api/useAttempt';
 import { PathField } from '../files/PathField';
 
 export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFrom?: string): void }) {
@@ -13,8 +14,8 @@ export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFr
   const [newDir, setNewDir] = useState('');
   const [imagesDir, setImagesDir] = useState('');
   const [demoDir, setDemoDir] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { busy, attempt } = useAttempt<string>(setError, () => setError(null));
 
   useEffect(() => {
     void api.call('app.info', {}).then((i) => {
@@ -24,17 +25,6 @@ export function FirstRun({ onOpened }: { onOpened(project: ProjectInfo, importFr
     void api.call('project.recent', {}).then(setRecent);
   }, []);
 
-  const attempt = async (what: string, action: () => Promise<void>) => {
-    setBusy(what);
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(null);
-    }
-  };
 
   return (
     <Box sx={{ maxWidth: 1100, mx: 'auto', p: 4 }}>

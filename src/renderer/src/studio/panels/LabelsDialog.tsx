@@ -3,6 +3,7 @@ import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuI
 import { useState } from 'react';
 import type { LabelExportReport, LabelImportReport } from '../../../../shared/api';
 import { api } from '../../api/transport';
+import { useAttempt } from '../../api/useAttempt';
 import { PathField } from '../../files/PathField';
 
 /** The label files the import reads: COCO JSON, and CSV / JSON of image-level labels. */
@@ -13,23 +14,16 @@ type Format = 'auto' | 'mvtec' | 'coco' | 'csv' | 'json';
 export function LabelsDialog({ open, onClose, onImported }: { open: boolean; onClose(): void; onImported(): void }) {
   const [path, setPath] = useState('');
   const [format, setFormat] = useState<Format>('auto');
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [imported, setImported] = useState<LabelImportReport | null>(null);
   const [exported, setExported] = useState<LabelExportReport | null>(null);
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
+  const { busy: running, attempt } = useAttempt<'labels'>(setError, () => {
     setError(null);
     setImported(null);
     setExported(null);
-    try {
-      await work();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  });
+  const busy = running !== null;
+  const run = (work: () => Promise<void>) => attempt('labels', work);
   const canExport = format === 'mvtec' || format === 'coco';
   return (
     <Dialog open={open} onClose={onClose} maxWidth="sm" fullWidth data-testid="labels-dialog">
