@@ -150,7 +150,7 @@ export interface PredictionResult {
   map: AnomalyMapImage;
 }
 
-export type TrainingPhase = 'preparing' | 'features' | 'training' | 'validating' | 'finishing' | 'evaluating';
+export type TrainingPhase = 'preparing' | 'features' | 'fitting' | 'training' | 'validating' | 'finishing' | 'evaluating';
 
 export interface TrainingProgressEvent {
   runId: string;

@@ -10,7 +10,9 @@ import * as op from '../../src/main/ml/engine/ops.js';
 import { createSession } from '../../src/main/ml/engine/runtime.js';
 import { cachedScoringModel, deployableModel, featureGeometry, heads, poolFeatures, project, type ModelPlan } from '../../src/main/ml/ssn/model.js';
 import { densityDistance, densityProbability, fitImageDensity } from '../../src/main/ml/ssn/density.js';
+import { FeatureStage } from '../../src/main/ml/ssn/features.js';
 import { orthogonalProjection } from '../../src/main/ml/ssn/projection.js';
+import { fitRegionalDensity } from '../../src/main/ml/ssn/regionalDensity.js';
 import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
 import { compileRun } from '../../src/main/ml/ssn/train.js';
 import type { TrainingConfig } from '../../src/main/ml/ssn/types.js';
@@ -125,6 +127,32 @@ describe('the deployable graph', () => {
     });
     await session.release();
     expect((out.score!.data as Float32Array)[0]).toBeCloseTo(deployed.score, 5);
+  });
+
+  it("blends the regional density into the map from the maps alone as validation does from the cached features", async () => {
+    const plan = planFor({ preset: 'fast', projectedChannels: 10, regionalMapWeight: 0.5, regionalWindow: 4 });
+    const g = plan.geometry;
+    // the cached features as the feature stage writes them: pooled, projected, not yet scaled
+    const stage = await FeatureStage.create(g, plan.projection, 1);
+    const features = async (seed: number) => {
+      const maps = randomMaps(plan, seed);
+      return (await stage.run(maps.s8, maps.s16)).tensors.features!;
+    };
+    const normal = await Promise.all(Array.from({ length: 12 }, (_, i) => features(300 + i)));
+    const cached = await features(3);
+    await stage.release();
+    const regional = await fitRegionalDensity(normal, [g.channels, g.height, g.width], 4, { threads: 1 });
+    const values = randomValues(plan);
+    const deployed = await outputs(deployableModel({ ...plan, regional }), values, plan);
+    const heads = await outputs(deployableModel({ ...plan, regional: null }), values, plan);
+    const { session } = await createSession(compileInference(cachedScoringModel({ ...plan, regional }, 1), values).bytes, { providers: ['cpu'], threads: 1 });
+    const out = await session.run({ features: new ort.Tensor('float32', cached, [1, g.channels, g.height, g.width]) });
+    await session.release();
+    const validated = out.map!.data as Float32Array;
+    const moved = Math.max(...deployed.map.map((v, i) => Math.abs(v - heads.map[i]!)));
+    expect(moved).toBeGreaterThan(0.1); // the blend changes the map, so the comparison below can see a wrong window or projection
+    expect(Math.max(...deployed.map.map((v, i) => Math.abs(v - validated[i]!)))).toBeLessThan(1e-4);
+    expect(deployed.score).toBeCloseTo(heads.score, 6); // the heads' score is the post-processing's to blend with the map
   });
 
   it("adds clsMapMaxLogit × the map's largest logit to the classification logit, and nothing when it is absent", async () => {

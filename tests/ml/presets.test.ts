@@ -65,6 +65,20 @@ describe('presets', () => {
     expect(() => resolveConfig({ backbonePath, mapScoreWeight: 0.6 }, { provider: 'cpu' })).toThrow(/add up to at most 1, got 0.6 and 0.5/);
   });
 
+  it("give the regional density half the fast preset's map from ten normal images on, in windows of 8 cells; never to the paper preset unasked", () => {
+    const regional = (normal: number, partial: Partial<TrainingConfig> = {}) => {
+      const c = resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', trainImages: { normal, anomalous: 3 } });
+      return [c.regionalMapWeight, c.regionalWindow];
+    };
+    expect(regional(10)).toEqual([0.5, 8]);
+    expect(regional(9)).toEqual([0, 8]);
+    expect(regional(9, { regionalMapWeight: 0.3 })).toEqual([0.3, 8]);
+    expect(resolveConfig({ backbonePath }, { provider: 'gpu' }).regionalMapWeight ?? 0).toBe(0);
+    expect(() => resolveConfig({ backbonePath, preset: 'paper', regionalMapWeight: 0.5, regionalWindow: 8 }, { provider: 'cpu' })).toThrow(/fitted on projected features: use it with the fast preset/);
+    expect(() => resolveConfig({ backbonePath, regionalWindow: 7 }, { provider: 'cpu' })).toThrow(/window must be an even number of cells \(e.g. 8\), got 7/);
+    expect(() => resolveConfig({ backbonePath, regionalMapWeight: 1 }, { provider: 'cpu' })).toThrow(/share of the map must be ≥ 0 and below 1, got 1/);
+  });
+
   it("start the classification logit from the map's only without real defects, unless asked", () => {
     const fast = (anomalous: number, partial: Partial<TrainingConfig> = {}) =>
       resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', trainImages: { normal: 229, anomalous } }).clsMapMaxLogit;

@@ -79,14 +79,22 @@ export function meanFeature(s8: Tensor, s16: Tensor): Tensor {
 
 /** [n, 1] the density's probability of each image's mean feature [n, dim]. */
 export function densityGraph(m: ModelBuilder, feature: Tensor, density: ImageDensity): Tensor {
-  const dim = density.mean.length;
-  const whitened = op.gemm(op.sub(feature, m.constant(density.mean, [1, dim])), m.constant(density.whitening, [dim, dim]), { transB: true });
-  const distance = op.sqrt(op.reduceSum(op.mul(whitened, whitened), [1], true));
-  const z = op.div(op.sub(distance, density.normalDistance.mean), density.normalDistance.std);
-  return op.sigmoid(op.mul(z, PROBIT_SLOPE));
+  return probabilityGraph(mahalanobisGraph(m, feature, density.mean, density.whitening), density.normalDistance);
 }
 
-interface Gaussian {
+/** [n, 1] ‖L⁻¹(x − mean)‖ of each row of x [n, dim], with L⁻¹ [dim, dim] row-major. */
+export function mahalanobisGraph(m: ModelBuilder, x: Tensor, mean: Float32Array, whitening: Float32Array): Tensor {
+  const dim = mean.length;
+  const whitened = op.gemm(op.sub(x, m.constant(mean, [1, dim])), m.constant(whitening, [dim, dim]), { transB: true });
+  return op.sqrt(op.reduceSum(op.mul(whitened, whitened), [1], true));
+}
+
+/** A distance's probability: sigmoid(1.702·z), z its place among the normal distances (their mean and spread). */
+export function probabilityGraph(distance: Tensor, normal: { mean: number; std: number }): Tensor {
+  return op.sigmoid(op.mul(op.div(op.sub(distance, normal.mean), normal.std), PROBIT_SLOPE));
+}
+
+export interface Gaussian {
   dim: number;
   mean: Float64Array;
   /** Lower Cholesky factor of the shrunk covariance, row-major. */
@@ -102,16 +110,27 @@ function fitGaussian(vectors: readonly Float32Array[]): Gaussian {
   for (const x of vectors) for (let i = 0; i < dim; i++) mean[i] = mean[i]! + x[i]!;
   for (let i = 0; i < dim; i++) mean[i] = mean[i]! / n;
   const rows = vectors.map((x) => centered(x, mean));
-  // the sample covariance (lower triangle; divided by n, as the estimator is defined)
-  const cov = new Float64Array(dim * dim);
+  // the scatter matrix Σ (x − mean)(x − mean)ᵀ, lower triangle
+  const scatter = new Float64Array(dim * dim);
   for (const x of rows) {
     for (let r = 0; r < dim; r++) {
       const xr = x[r]!;
       if (xr === 0) continue;
       const row = r * dim;
-      for (let c = 0; c <= r; c++) cov[row + c] = cov[row + c]! + xr * x[c]!;
+      for (let c = 0; c <= r; c++) scatter[row + c] = scatter[row + c]! + xr * x[c]!;
     }
   }
+  return gaussianFromScatter({ n, mean, scatter, fourth: rows.reduce((a, x) => a + squaredNorm(x) ** 2, 0) });
+}
+
+/**
+ * The Ledoit–Wolf Gaussian of n vectors from their moments: their mean, the lower triangle of their scatter matrix
+ * Σ (x − mean)(x − mean)ᵀ (consumed: it becomes the Cholesky factor) and Σ ‖x − mean‖⁴.
+ */
+export function gaussianFromScatter(moments: { n: number; mean: Float64Array; scatter: Float64Array; fourth: number }): Gaussian {
+  const { n, mean } = moments;
+  const dim = mean.length;
+  const cov = moments.scatter;
   let trace = 0;
   let frobenius = 0; // ‖S‖²
   for (let r = 0; r < dim; r++) {
@@ -124,13 +143,12 @@ function fitGaussian(vectors: readonly Float32Array[]): Gaussian {
   const target = trace / dim;
   // Ledoit & Wolf (2004): d² = ‖S − μI‖², b̄² = (1/n²) Σₖ ‖xₖxₖᵀ − S‖² = (mean ‖xₖ‖⁴ − ‖S‖²) / n, weight min(b̄², d²) / d²
   const d2 = frobenius - 2 * target * trace + target * target * dim;
-  const fourth = rows.reduce((a, x) => a + squaredNorm(x) ** 2, 0) / n;
-  const b2 = Math.max(0, (fourth - frobenius) / n);
+  const b2 = Math.max(0, (moments.fourth / n - frobenius) / n);
   const shrinkage = d2 > 0 ? Math.min(b2, d2) / d2 : 1;
   for (let r = 0; r < dim; r++) {
     for (let c = 0; c <= r; c++) cov[r * dim + c] = (1 - shrinkage) * cov[r * dim + c]! + (r === c ? shrinkage * target : 0);
   }
-  if (!(target > 0)) throw new Error('the normal images give the same mean feature: there is nothing to fit a density to');
+  if (!(target > 0)) throw new Error('the normal images give the same features everywhere: there is nothing to fit a density to');
   return { dim, mean, factor: cholesky(cov, dim), shrinkage };
 }
 
@@ -165,7 +183,7 @@ function solveLower(l: Float64Array, b: Float64Array, dim: number): Float64Array
 }
 
 /** L⁻¹ of a lower-triangular L, row-major (zeros above the diagonal): column j solves L·x = eⱼ, reading L by rows. */
-function invertLower(l: Float64Array, dim: number): Float64Array {
+export function invertLower(l: Float64Array, dim: number): Float64Array {
   const inverse = new Float64Array(dim * dim);
   const x = new Float64Array(dim);
   for (let j = 0; j < dim; j++) {
@@ -180,13 +198,13 @@ function invertLower(l: Float64Array, dim: number): Float64Array {
   return inverse;
 }
 
-function centered(x: Float32Array, mean: Float64Array): Float64Array {
+export function centered(x: Float32Array, mean: Float64Array): Float64Array {
   const out = new Float64Array(mean.length);
   for (let i = 0; i < out.length; i++) out[i] = x[i]! - mean[i]!;
   return out;
 }
 
-function squaredNorm(x: Float64Array): number {
+export function squaredNorm(x: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
   return sum;

@@ -10,6 +10,7 @@ import { convBn, fromChannelMajor, pointwise, pointwiseBn, shiftedConv, toChanne
 import { softplus } from '../engine/nn/losses.js';
 import * as op from '../engine/ops.js';
 import { densityGraph, meanFeature, type ImageDensity } from './density.js';
+import { blendedMapLogits, regionalProbability, windowRows, type RegionalDensity } from './regionalDensity.js';
 import type { TrainingConfig } from './types.js';
 
 export interface FeatureGeometry {
@@ -175,6 +176,19 @@ export interface ModelPlan extends HeadOptions {
   projection: Float32Array | null;
   /** The normal images' density, when the config gives it a share of the image score (densityScoreWeight). */
   density?: ImageDensity | null;
+  /** The normal images' regional density, when the config gives it a share of the map (regionalMapWeight). */
+  regional?: RegionalDensity | null;
+}
+
+/**
+ * The map logits [n, 1, h, w] with the regional density's share blended in, from the window rows of the density's
+ * features (rows() is called only when the plan has one).
+ */
+function mapWithRegional(m: ModelBuilder, logits: Tensor, plan: ModelPlan, rows: () => Tensor): Tensor {
+  const weight = plan.regional ? (plan.config.regionalMapWeight ?? 0) : 0;
+  if (weight === 0) return logits;
+  const [n, , h, w] = logits.shape as [number, number, number, number];
+  return blendedMapLogits(logits, regionalProbability(m, rows(), plan.regional!, { n, h, w }), weight);
 }
 
 /**
@@ -243,7 +257,9 @@ export function cachedScoringModel(plan: ModelPlan, n: number): ModelDefinition 
     inputs: plan.density ? [...cachedInputs(plan, n), { name: 'meanFeature', shape: [n, plan.density.mean.length] }] : cachedInputs(plan, n),
     forward(m, inputs) {
       const out = heads(m, normalizedFromCache(m, plan, inputs), plan);
-      return { outputs: { score: headsScore(m, out.logit, plan, () => inputs.meanFeature!), map: out.map } };
+      // the regional density sees the cached features as they are: a Mahalanobis distance does not see their scale
+      const map = mapWithRegional(m, out.map, plan, () => windowRows(m, inputs.features!, plan.regional!.window));
+      return { outputs: { score: headsScore(m, out.logit, plan, () => inputs.meanFeature!), map } };
     },
   };
 }
@@ -260,7 +276,12 @@ export function deployableModel(plan: ModelPlan): ModelDefinition {
     forward(m, inputs) {
       const adapted = foldedAdaptor(m, inputs.s8!, inputs.s16!, plan);
       const out = headsOnAdapted(m, adapted, { images: 1, h: g.height, w: g.width }, plan);
-      return { outputs: { score: op.reshape(headsScore(m, out.logit, plan, () => meanFeature(inputs.s8!, inputs.s16!)), [1]), map: out.map } };
+      // windows of the pooled features, then the projection: the same rows as the cached features' windows, at a
+      // quarter of the positions
+      const map = mapWithRegional(m, out.map, plan, () =>
+        op.gemm(windowRows(m, poolFeatures(inputs.s8!, inputs.s16!, g), plan.regional!.window), m.constant(plan.projection!, [g.channels, g.pooledChannels]), { transB: true }),
+      );
+      return { outputs: { score: op.reshape(headsScore(m, out.logit, plan, () => meanFeature(inputs.s8!, inputs.s16!)), [1]), map } };
     },
   };
 }

@@ -55,6 +55,11 @@ const FAST: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
   // 89.7 → 93.6 and PG2 30.5 → 57.0, higher on every seed and ladder rung (README.md here, sixteenth series);
   // resolveConfig leaves it out, and the heads' shares at 0.5 each, below DENSITY_MIN_IMAGES normal images
   densityScoreWeight: 0.5,
+  // and half the map from the normal images' regional density (ssn/regionalDensity.ts): windows of 8 × 8 cells (64 px
+  // at 256²), the window chosen on one half of magnetic_tile's test split and kept on the other (README.md here,
+  // seventeenth series); resolveConfig leaves it out below DENSITY_MIN_IMAGES normal images as it does the density
+  regionalMapWeight: 0.5,
+  regionalWindow: 8,
   // the map's score is the mean of its top 1 % of pixels: up to +0.5 image AUROC on both halves of magnetic_tile's
   // test split over the maximum, cracks within −0.3 (README.md here, fourth series)
   mapScoreTopShare: 0.01,
@@ -159,6 +164,7 @@ export function resolveConfig(
     config.densityScoreWeight = 0;
     if (partial.mapScoreWeight === undefined) config.mapScoreWeight = 0.5;
   }
+  if (preset === 'fast' && partial.regionalMapWeight === undefined && opts.trainImages && opts.trainImages.normal < DENSITY_MIN_IMAGES) config.regionalMapWeight = 0;
   if (preset === 'fast' && partial.epochs === undefined && opts.trainImages) {
     const perEpoch = stepsPerEpoch(opts.trainImages, config.batchSize);
     const { minImages, maxImages } = FAST_STEPS;
@@ -174,6 +180,14 @@ export function resolveConfig(
   const shares = config.mapScoreWeight + (config.densityScoreWeight ?? 0);
   if (!(config.mapScoreWeight >= 0 && (config.densityScoreWeight ?? 0) >= 0 && shares <= 1)) {
     throw new ConfigError(`the map's and the density's shares of the image score must be ≥ 0 and add up to at most 1, got ${config.mapScoreWeight} and ${config.densityScoreWeight ?? 0}`);
+  }
+  const regional = config.regionalMapWeight ?? 0;
+  if (!(regional >= 0 && regional < 1)) throw new ConfigError(`the regional density's share of the map must be ≥ 0 and below 1, got ${regional}`);
+  if (regional > 0 && config.projectedChannels === null) {
+    throw new ConfigError('the regional density is fitted on projected features: use it with the fast preset, or set regionalMapWeight to 0');
+  }
+  if (regional > 0 && !(Number.isInteger(config.regionalWindow) && config.regionalWindow! >= 2 && config.regionalWindow! % 2 === 0)) {
+    throw new ConfigError(`the regional density's window must be an even number of cells (e.g. 8), got ${config.regionalWindow}`);
   }
   return config;
 }

@@ -21,6 +21,7 @@ import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } fr
 import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
+import { fitRegionalDensity } from './regionalDensity.js';
 import { MapFinisher } from './postprocess.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
@@ -65,7 +66,13 @@ export function runsBackboneInStep(config: TrainingConfig, providers: TrainOptio
 export async function prepareRun(
   data: { train: TrainingImage[]; validation: TrainingImage[] },
   config: TrainingConfig,
-  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & { progress?: (done: number, total: number) => void; featureScale?: number; backboneInStep?: boolean },
+  options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & {
+    progress?: (done: number, total: number) => void;
+    /** Called before the normal images' densities are fitted (seconds on a few hundred images). */
+    fitting?: () => void;
+    featureScale?: number;
+    backboneInStep?: boolean;
+  },
 ): Promise<PreparedRun> {
   if (data.train.length < 2) throw new TrainingError(`training needs at least 2 labelled images, got ${data.train.length}`);
   const backbone = await Backbone.load(config.backbonePath, { providers: ['cpu'], threads: options.threads });
@@ -97,9 +104,11 @@ export async function prepareRun(
     if (config.densityScoreWeight && normal.length < DENSITY_MIN_IMAGES) {
       throw new TrainingError(`the image density needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with densityScoreWeight 0`);
     }
+    if (config.densityScoreWeight || config.regionalMapWeight) options.fitting?.();
     const density = config.densityScoreWeight ? fitImageDensity(normal) : null;
+    const regional = await fitRegional(config, geometry, trainFeatures.filter((_, i) => data.train[i]!.label === 'normal'), options);
     return {
-      plan: { config, geometry, featureScale, supervised, batch, projection, density },
+      plan: { config, geometry, featureScale, supervised, batch, projection, density, regional },
       samples,
       validation: data.validation.map((image, i) => ({ features: features[data.train.length + i]!, label: image.label })),
       backboneSha256: backbone.info.sha256,
@@ -108,6 +117,17 @@ export async function prepareRun(
   } finally {
     await backbone.release();
   }
+}
+
+/** The regional density of the normal training images' cached (projected) features, when the config gives it a share of the map. */
+async function fitRegional(config: TrainingConfig, geometry: ModelPlan['geometry'], normal: readonly ImageFeatures[], options: Pick<TrainOptions, 'signal' | 'threads'>) {
+  if (!config.regionalMapWeight) return null;
+  if (normal.length < DENSITY_MIN_IMAGES) {
+    throw new TrainingError(`the regional density needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with regionalMapWeight 0`);
+  }
+  const features = normal.map((f) => f.tensors.features);
+  if (features.some((f) => !f)) throw new TrainingError('the regional density needs the projected features of the fast preset');
+  return fitRegionalDensity(features as Float32Array[], [geometry.channels, geometry.height, geometry.width], config.regionalWindow!, options);
 }
 
 export function compileRun(plan: ModelPlan, backboneInStep: BackboneGraph | null = null): TrainingArtifacts {
@@ -151,6 +171,7 @@ export async function trainDefectModel(
     backboneInStep: options.backboneInStep ?? runsBackboneInStep(config, options.providers),
     progress: (done, total) =>
       report({ phase: 'features', epoch: 0, step: done, steps: total, losses: {}, imagesPerSecond: 0, etaSeconds: null, provider: 'cpu' }),
+    fitting: () => report({ phase: 'fitting', epoch: 0, step: 0, steps: 0, losses: {}, imagesPerSecond: 0, etaSeconds: null, provider: 'cpu' }),
   });
   const { plan, samples } = prepared;
   const artifacts = compileRun(plan, prepared.backboneInStep);

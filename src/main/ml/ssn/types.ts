@@ -68,6 +68,15 @@ export interface TrainingConfig {
    */
   densityScoreWeight?: number;
   /**
+   * The share ρ of the map from the normal images' regional density (ssn/regionalDensity.ts): the map's probability is
+   * (1 − ρ)·the heads' + ρ·the density's, blended on the heads' grid before the smoothing, so the map's part of the image
+   * score follows it. Absent or 0: none, as published and as every version trained before this field. Fast preset only
+   * (it is fitted on the projected features the feature cache holds).
+   */
+  regionalMapWeight?: number;
+  /** The regional density's window side, in cells of the heads' grid (even). */
+  regionalWindow?: number;
+  /**
    * The map's part of the image score is the mean of the highest share of the smoothed map's pixels (probabilities);
    * 0 or absent: its maximum (as every version trained before this field).
    */
@@ -90,7 +99,7 @@ export interface TrainingConfig {
 }
 
 export interface TrainingProgress {
-  phase: 'features' | 'training' | 'validating' | 'finishing';
+  phase: 'features' | 'fitting' | 'training' | 'validating' | 'finishing';
   epoch: number;
   epochs: number;
   step: number;
