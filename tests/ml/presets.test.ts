@@ -65,7 +65,7 @@ describe('presets', () => {
     expect(() => resolveConfig({ backbonePath, mapScoreWeight: 0.6 }, { provider: 'cpu' })).toThrow(/add up to at most 1, got 0.6 and 0.5/);
   });
 
-  it("give the regional density half the fast preset's map from ten normal images on, in windows of 8 cells; never to the paper preset unasked", () => {
+  it("give the regional density half the fast preset's map from ten normal images on and without real masks, in windows of 8 cells; never to the paper preset unasked", () => {
     const regional = (normal: number, partial: Partial<TrainingConfig> = {}) => {
       const c = resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', trainImages: { normal, anomalous: 3 } });
       return [c.regionalMapWeight, c.regionalWindow];
@@ -73,6 +73,9 @@ describe('presets', () => {
     expect(regional(10)).toEqual([0.5, 8]);
     expect(regional(9)).toEqual([0, 8]);
     expect(regional(9, { regionalMapWeight: 0.3 })).toEqual([0.3, 8]);
+    // real masks teach the map: the density stays out of it, weak labels alone leave it in
+    const masked = (n: number) => resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 200, anomalous: 60, masked: n } }).regionalMapWeight;
+    expect([masked(0), masked(1), masked(60)]).toEqual([0.5, 0, 0]);
     expect(resolveConfig({ backbonePath }, { provider: 'gpu' }).regionalMapWeight ?? 0).toBe(0);
     expect(() => resolveConfig({ backbonePath, preset: 'paper', regionalMapWeight: 0.5, regionalWindow: 8 }, { provider: 'cpu' })).toThrow(/fitted on projected features: use it with the fast preset/);
     expect(() => resolveConfig({ backbonePath, regionalWindow: 7 }, { provider: 'cpu' })).toThrow(/window must be an even number of cells \(e.g. 8\), got 7/);

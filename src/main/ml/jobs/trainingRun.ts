@@ -91,9 +91,9 @@ function parentRun(parent: ModelVersionDetail): Parameters<typeof retrainEpochs>
   return { epochs: parent.epochs, batchSize: parent.config.batchSize as number, trainImages: trainImagesOf(parent.counts) };
 }
 
-/** The training split's normal and anomalous (weak or with a mask) image counts: what sizes a run's steps. */
-function trainImagesOf(counts: SnapshotCounts): { normal: number; anomalous: number } {
-  return { normal: counts.train.normal, anomalous: counts.train.weak + counts.train.full };
+/** The training split's normal and anomalous (weak or with a mask) image counts: what sizes a run's steps; and those with a mask. */
+function trainImagesOf(counts: SnapshotCounts): { normal: number; anomalous: number; masked: number } {
+  return { normal: counts.train.normal, anomalous: counts.train.weak + counts.train.full, masked: counts.train.full };
 }
 
 export function runFolder(project: Project, runId: string): string {
