@@ -222,6 +222,35 @@ describe.skipIf(!datasetsAvailable())('training, evaluation and review in the ap
     await page.getByTestId('heatmap-score').waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('heatmap-score').textContent()).resolves.toMatch(/^(normal|anomalous) · \d\.\d{3} \(v2\)$/);
     await shot('viewer-heatmap');
+
+    // another version made active while no viewer is open: the same image's heat-map is the new active version's
+    // (the kept map of v2 was shown again before)
+    const selected = (await page.getByTestId('shown-count').textContent())!.split('selected: ')[1]!; // folder/name
+    const name = selected.split('/').pop()!;
+    const activate = async (id: number) => {
+      await page.getByTestId('open-model').click();
+      await page.getByTestId('tab-versions').click();
+      await page.locator(`[data-testid="version-row"][data-version-id="${id}"] [data-testid="version-active"] input`).click();
+      await expect.poll(() => page.locator(`[data-testid="version-row"][data-version-id="${id}"] [data-testid="version-active"] input`).isChecked()).toBe(true);
+      await page.getByTestId('model-close').click();
+    };
+    await page.keyboard.press('Escape');
+    await activate(1);
+    await page.getByTestId('filter-search').fill(name);
+    await expect.poll(() => page.getByTestId('shown-count').textContent()).toMatch(/^\d+ images shown/);
+    const thumbs = page.getByTestId('thumb');
+    for (let i = 0; i < (await thumbs.count()); i++) {
+      await thumbs.nth(i).click();
+      if ((await page.getByTestId('shown-count').textContent())!.endsWith(selected)) {
+        await thumbs.nth(i).dblclick();
+        break;
+      }
+    }
+    await expect(page.getByTestId('viewer-title').textContent()).resolves.toContain(name);
+    await expect.poll(() => page.getByTestId('heatmap-score').textContent(), { timeout: 30_000 }).toMatch(/\(v1\)$/);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('filter-search').fill('');
+    await activate(2);
   }, 420_000);
 
   it('derives and edits the line thresholds, exports a version with them and deletes another, from the Deploy tab', async () => {

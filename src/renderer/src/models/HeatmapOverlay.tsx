@@ -57,15 +57,36 @@ function pixelThresholdOf(versionId: number): Promise<PixelThresholdInfo | null>
 let overlay: Overlay | null = null;
 let overlayError: string | null = null;
 const overlayListeners = new Set<() => void>();
-let loading: number | null = null;
+/** The prediction in flight, and which state of the versions it was asked in. */
+let loading: { imageId: number; generation: number } | null = null;
+/** Counts the changes of which version scores; a prediction asked before the last one is stale. */
+let generation = 0;
+let watchingVersions = false;
+
+/**
+ * Another version scores now (a new one, another made active, the shown one deleted): the kept map is stale whether or
+ * not a viewer is open — reopening the image after switching versions in the Model dialog showed the old version's map.
+ */
+function watchVersions(): void {
+  if (watchingVersions) return;
+  watchingVersions = true;
+  const forget = () => {
+    generation++;
+    overlay = null;
+    overlayListeners.forEach((l) => l());
+  };
+  api.on('training.finished', forget);
+  api.on('models.changed', forget);
+}
 
 async function loadOverlay(imageId: number): Promise<void> {
-  if (overlay?.imageId === imageId || loading === imageId) return;
-  loading = imageId;
+  if (overlay?.imageId === imageId || (loading?.imageId === imageId && loading.generation === generation)) return;
+  const mine = { imageId, generation };
+  loading = mine;
   try {
     const prediction = await api.call('models.predict', { imageId });
     const [scores, pixelThreshold] = await Promise.all([decodeMap(prediction.map), pixelThresholdOf(prediction.versionId)]);
-    if (loading !== imageId) return;
+    if (loading !== mine) return;
     const { width, height } = prediction.map;
     overlay = {
       imageId,
@@ -76,10 +97,11 @@ async function loadOverlay(imageId: number): Promise<void> {
     };
     overlayError = null;
   } catch (e) {
+    if (loading !== mine) return;
     overlay = null;
     overlayError = (e as Error).message;
   } finally {
-    if (loading === imageId) loading = null;
+    if (loading === mine) loading = null;
     overlayListeners.forEach((l) => l());
   }
 }
@@ -87,6 +109,8 @@ async function loadOverlay(imageId: number): Promise<void> {
 function useOverlay(imageId: number, wanted: boolean): Overlay | null {
   const [, tick] = useState(0);
   useEffect(() => {
+    // before the effect below subscribes, so that the stale map is forgotten before it is asked for again
+    watchVersions();
     const l = () => tick((n) => n + 1);
     overlayListeners.add(l);
     return () => void overlayListeners.delete(l);
@@ -94,14 +118,12 @@ function useOverlay(imageId: number, wanted: boolean): Overlay | null {
   useEffect(() => {
     if (wanted) void loadOverlay(imageId);
   }, [imageId, wanted]);
-  // another version scores now (a new one, another made active, the shown one deleted): predict again
+  // another version scores now: a shown map is predicted again at once (watchVersions has forgotten the old one)
   useEffect(() => {
-    const forget = () => {
-      overlay = null;
-      tick((n) => n + 1);
+    const again = () => {
       if (wanted) void loadOverlay(imageId);
     };
-    const offs = [api.on('training.finished', forget), api.on('models.changed', forget)];
+    const offs = [api.on('training.finished', again), api.on('models.changed', again)];
     return () => offs.forEach((off) => off());
   }, [imageId, wanted]);
   return overlay?.imageId === imageId ? overlay : null;
