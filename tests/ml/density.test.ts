@@ -7,7 +7,7 @@ import { compileInference } from '../../src/main/ml/engine/compile.js';
 import { createSession } from '../../src/main/ml/engine/runtime.js';
 import { densityDistance, densityGraph, densityProbability, fitImageDensity, meanFeature } from '../../src/main/ml/ssn/density.js';
 import { seededRandom } from '../../src/main/util/random.js';
-import { ledoitWolf, sample } from './ledoitWolf.js';
+import { expectWhitens, ledoitWolf, sample } from './ledoitWolf.js';
 
 describe('the image density', () => {
   it('whitens the Ledoit–Wolf covariance of its images: L⁻¹ Σ L⁻ᵀ = I', () => {
@@ -16,17 +16,8 @@ describe('the image density', () => {
     const { covariance, shrinkage } = ledoitWolf(xs);
     expect(shrinkage).toBeGreaterThan(0.01); // 40 images of 12 values: a shrinkage the check below can see
     expect(density.shrinkage).toBeCloseTo(shrinkage, 10);
-    const p = 12;
-    const w = (r: number, c: number) => density.whitening[r * p + c]!;
-    for (let r = 0; r < p; r++) {
-      for (let c = 0; c < p; c++) {
-        let v = 0;
-        for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) v += w(r, i) * covariance[i]![j]! * w(c, j);
-        expect(v).toBeCloseTo(r === c ? 1 : 0, 4);
-      }
-      for (let c = r + 1; c < p; c++) expect(w(r, c)).toBe(0);
-    }
-    for (let i = 0; i < p; i++) expect(density.mean[i]).toBeCloseTo(xs.reduce((s, x) => s + x[i]!, 0) / xs.length, 4);
+    expectWhitens(density.whitening, covariance);
+    for (let i = 0; i < 12; i++) expect(density.mean[i]).toBeCloseTo(xs.reduce((s, x) => s + x[i]!, 0) / xs.length, 4);
   });
 
   it("describes normal distances by images each fit has not seen (five folds), not by its own images' distances", () => {

@@ -1,5 +1,6 @@
 // The Ledoit–Wolf estimator written out from its definition, and correlated samples to fit it on: the reference the
 // image density's and the regional density's fits are checked against.
+import { expect } from 'vitest';
 import { seededRandom } from '../../src/main/util/random.js';
 
 /** n vectors of `dim` correlated, unequally spread values (a random mixing of independent uniforms). */
@@ -27,4 +28,18 @@ export function ledoitWolf(xs: Float32Array[]): { covariance: number[][]; shrink
   b2 /= n * n;
   const a = Math.min(b2, d2) / d2;
   return { covariance: s.map((row, i) => row.map((v, j) => (1 - a) * v + (i === j ? a * mu : 0))), shrinkage: a };
+}
+
+/** L⁻¹ [p, p] row-major whitens the covariance: L⁻¹ Σ L⁻ᵀ = I, and L⁻¹ is lower-triangular. */
+export function expectWhitens(whitening: Float32Array, covariance: number[][]): void {
+  const p = covariance.length;
+  const w = (r: number, c: number) => whitening[r * p + c]!;
+  for (let r = 0; r < p; r++) {
+    for (let c = 0; c < p; c++) {
+      let v = 0;
+      for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) v += w(r, i) * covariance[i]![j]! * w(c, j);
+      expect(v).toBeCloseTo(r === c ? 1 : 0, 4);
+    }
+    for (let c = r + 1; c < p; c++) expect(w(r, c)).toBe(0);
+  }
 }

@@ -10,7 +10,7 @@ import { createSession } from '../../src/main/ml/engine/runtime.js';
 import { DataType, encodeModel, GraphBuilder, modelOf, tensorInfo } from '../../src/main/ml/pipeline/protoGraph.js';
 import { blendedMapLogits, fitRegionalDensity, regionalProbability, windowRows, type RegionalDensity } from '../../src/main/ml/ssn/regionalDensity.js';
 import { seededRandom } from '../../src/main/util/random.js';
-import { ledoitWolf, sample } from './ledoitWolf.js';
+import { expectWhitens, ledoitWolf, sample } from './ledoitWolf.js';
 
 async function run(forward: (m: ModelBuilder, x: Tensor) => Tensor, input: Float32Array, shape: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const model = { name: 't', inputs: [{ name: 'x', shape }], forward: (m: ModelBuilder, i: Record<string, Tensor>) => ({ outputs: { y: forward(m, i.x!) } }) };
@@ -109,16 +109,8 @@ describe('the regional density', () => {
     expect(rows).toHaveLength(12 * 3 * 4);
     expect(shrinkage).toBeGreaterThan(0.003); // a shrinkage the check below can see
     expect(density.shrinkage).toBeCloseTo(shrinkage, 5);
-    const p = SHAPE[0];
-    const w = (r: number, c: number) => density.whitening[r * p + c]!;
-    for (let r = 0; r < p; r++) {
-      for (let c = 0; c < p; c++) {
-        let v = 0;
-        for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) v += w(r, i) * covariance[i]![j]! * w(c, j);
-        expect(v).toBeCloseTo(r === c ? 1 : 0, 4);
-      }
-    }
-    for (let i = 0; i < p; i++) expect(density.mean[i]).toBeCloseTo(rows.reduce((s, x) => s + x[i]!, 0) / rows.length, 5);
+    expectWhitens(density.whitening, covariance);
+    for (let i = 0; i < SHAPE[0]; i++) expect(density.mean[i]).toBeCloseTo(rows.reduce((s, x) => s + x[i]!, 0) / rows.length, 5);
   });
 
   it("describes normal windows by the distances of images each fit has not seen (five folds of images), not by its own", async () => {

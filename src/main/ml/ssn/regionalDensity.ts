@@ -2,14 +2,16 @@
 // cells), fitted on every window of the normal training images, and each window's Mahalanobis distance from it as a
 // second map beside the heads' map. The heads judge each position against synthetic noise; a window's mean says what
 // a position cannot — a patch of the surface that differs as a whole (a fray, a break's surroundings, an uneven zone)
-// — and no position of a normal image is judged by it alone. Measured (README.md here, seventeenth series): on
-// magnetic_tile the heads' map averaged with it gains AUPRO on both halves of the test split, pixel AUROC with it.
+// — and no position of a normal image is judged by it alone. Measured (README.md here, seventeenth series): the
+// heads' map averaged with it lifts magnetic_tile's AUPRO from 70.0 to 73.8 and pixel AUROC from 79.0 to 81.2 over
+// ten seeds, every seed higher, detection unchanged. Not where real masks teach the map: there it dilutes them.
 //
 // The features are the fast preset's projected pooled features as the feature cache holds them (before the feature
 // normalisation: a Mahalanobis distance does not see one scale). Windows are averages with the cells outside the
 // grid left out, at every second cell: an even k puts their centres on the half-pixel grid of a 2× bilinear
 // upsampling, so the coarse map lies exactly under the heads' map, and a quarter of the windows cost a quarter of the
-// whitening (the windows overlap by three quarters at k = 8; a stride of one cell measured no better offline).
+// whitening (the windows overlap by three quarters at k = 8; windows at every cell, k = 7, measured within 0.1 AUPRO
+// offline, with pixel AUROC 1 lower).
 // Distances become probabilities as the image density's do, against cross-fitted distances of normal windows.
 import ort from 'onnxruntime-node';
 import type { Tensor } from '../engine/graph.js';
