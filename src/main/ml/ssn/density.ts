@@ -79,13 +79,14 @@ export function meanFeature(s8: Tensor, s16: Tensor): Tensor {
 
 /** [n, 1] the density's probability of each image's mean feature [n, dim]. */
 export function densityGraph(m: ModelBuilder, feature: Tensor, density: ImageDensity): Tensor {
-  return probabilityGraph(mahalanobisGraph(m, feature, density.mean, density.whitening), density.normalDistance);
+  const dim = density.mean.length;
+  const distance = mahalanobisGraph(feature, m.constant(density.mean, [1, dim]), m.constant(density.whitening, [dim, dim]));
+  return probabilityGraph(distance, density.normalDistance);
 }
 
-/** [n, 1] ‖L⁻¹(x − mean)‖ of each row of x [n, dim], with L⁻¹ [dim, dim] row-major. */
-export function mahalanobisGraph(m: ModelBuilder, x: Tensor, mean: Float32Array, whitening: Float32Array): Tensor {
-  const dim = mean.length;
-  const whitened = op.gemm(op.sub(x, m.constant(mean, [1, dim])), m.constant(whitening, [dim, dim]), { transB: true });
+/** [n, 1] ‖L⁻¹(x − mean)‖ of each row of x [n, dim], with mean [1, dim] and L⁻¹ [dim, dim] (constants or inputs). */
+export function mahalanobisGraph(x: Tensor, mean: Tensor, whitening: Tensor): Tensor {
+  const whitened = op.gemm(op.sub(x, mean), whitening, { transB: true });
   return op.sqrt(op.reduceSum(op.mul(whitened, whitened), [1], true));
 }
 
@@ -198,13 +199,13 @@ export function invertLower(l: Float64Array, dim: number): Float64Array {
   return inverse;
 }
 
-export function centered(x: Float32Array, mean: Float64Array): Float64Array {
+function centered(x: Float32Array, mean: Float64Array): Float64Array {
   const out = new Float64Array(mean.length);
   for (let i = 0; i < out.length; i++) out[i] = x[i]! - mean[i]!;
   return out;
 }
 
-export function squaredNorm(x: Float64Array): number {
+function squaredNorm(x: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
   return sum;

@@ -77,7 +77,9 @@ export function windowRows(m: ModelBuilder, x: Tensor, k: number): Tensor {
  * h × w grid (windowRows, in the density's channels): the distances' probabilities, bilinearly upsampled.
  */
 export function regionalProbability(m: ModelBuilder, rows: Tensor, density: RegionalDensity, grid: { n: number; h: number; w: number }): Tensor {
-  const probability = probabilityGraph(mahalanobisGraph(m, rows, density.mean, density.whitening), density.normalDistance);
+  const dim = density.mean.length;
+  const distance = mahalanobisGraph(rows, m.constant(density.mean, [1, dim]), m.constant(density.whitening, [dim, dim]));
+  const probability = probabilityGraph(distance, density.normalDistance);
   const coarse = op.reshape(probability, [grid.n, 1, windowCount(grid.h), windowCount(grid.w)]);
   return windowCount(grid.h) === grid.h && windowCount(grid.w) === grid.w ? coarse : op.resizeBilinear(coarse, [grid.h, grid.w]);
 }
@@ -118,8 +120,7 @@ function distanceModel(rows: number, dim: number): ModelDefinition {
       { name: 'whitening', shape: [dim, dim] },
     ],
     forward(_m, inputs) {
-      const whitened = op.gemm(op.sub(inputs.rows!, inputs.mean!), inputs.whitening!, { transB: true });
-      return { outputs: { distance: op.sqrt(op.reduceSum(op.mul(whitened, whitened), [1])) } };
+      return { outputs: { distance: mahalanobisGraph(inputs.rows!, inputs.mean!, inputs.whitening!) } };
     },
   };
 }
@@ -145,6 +146,8 @@ export async function fitRegionalDensity(
   const sums = Array.from({ length: FOLDS }, () => new Float64Array(dim));
   const scatters = Array.from({ length: FOLDS }, () => new Float64Array(dim * dim));
   const counts = new Array<number>(FOLDS).fill(0);
+  // an image's windows are computed again in each pass (about a millisecond) rather than kept: kept, they would
+  // hold a quarter of the features' memory again for the length of the fit
   const rowsOf = async (i: number) => {
     options.signal?.throwIfAborted();
     const out = await moments.session.run({

@@ -100,13 +100,14 @@ export async function prepareRun(
     }
     const supervised = samples.some((s) => s.anomalous);
     const batch = Math.max(2, Math.min(config.batchSize, samples.length) & ~1);
-    const normal = trainFeatures.filter((_, i) => data.train[i]!.label === 'normal').map((f) => f.meanFeature);
+    const normalFeatures = trainFeatures.filter((_, i) => data.train[i]!.label === 'normal');
+    const normal = normalFeatures.map((f) => f.meanFeature);
     if (config.densityScoreWeight && normal.length < DENSITY_MIN_IMAGES) {
       throw new TrainingError(`the image density needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with densityScoreWeight 0`);
     }
     if (config.densityScoreWeight || config.regionalMapWeight) options.fitting?.();
     const density = config.densityScoreWeight ? fitImageDensity(normal) : null;
-    const regional = await fitRegional(config, geometry, trainFeatures.filter((_, i) => data.train[i]!.label === 'normal'), options);
+    const regional = await fitRegional(config, geometry, normalFeatures, options);
     return {
       plan: { config, geometry, featureScale, supervised, batch, projection, density, regional },
       samples,
