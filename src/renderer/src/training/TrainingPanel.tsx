@@ -37,8 +37,9 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
     setStatus(s);
   }, []);
 
-  useEffect(() => {
-    void refresh();
+  // the form's defaults: at mount, and again when a run has stored a version (the dialog may be closed and reopened
+  // within its transition, which keeps this panel mounted: the form then kept the first run's defaults)
+  const loadDefaults = useCallback(() => {
     void Promise.all([api.call('models.backbones', {}), api.call('models.list', {}), api.call('images.list', { filter: { split: 'train' } })]).then(
       ([list, versions, train]) => {
         setBackbones(list);
@@ -53,8 +54,19 @@ export function TrainingPanel({ onError }: { onError(message: string): void }) {
         setWidth(String(size.width));
       },
     );
-  }, [refresh]);
-  useEffect(() => api.on('training.finished', () => void refresh()), [refresh]);
+  }, []);
+  useEffect(() => {
+    void refresh();
+    loadDefaults();
+  }, [refresh, loadDefaults]);
+  useEffect(
+    () =>
+      api.on('training.finished', (e) => {
+        void refresh();
+        if (e.versionId !== null) loadDefaults();
+      }),
+    [refresh, loadDefaults],
+  );
   useEffect(() => api.on('project.changed', () => void refresh()), [refresh]);
 
   const running = status?.active ?? null;
