@@ -12,6 +12,7 @@ import { cachedScoringModel, deployableModel, featureGeometry, heads, poolFeatur
 import { densityDistance, densityProbability, fitImageDensity } from '../../src/main/ml/ssn/density.js';
 import { FeatureStage } from '../../src/main/ml/ssn/features.js';
 import { orthogonalProjection } from '../../src/main/ml/ssn/projection.js';
+import { fitPatchMemory } from '../../src/main/ml/ssn/patchMemory.js';
 import { fitRegionalDensity } from '../../src/main/ml/ssn/regionalDensity.js';
 import { resolveConfig } from '../../src/main/ml/ssn/presets.js';
 import { compileRun } from '../../src/main/ml/ssn/train.js';
@@ -129,8 +130,8 @@ describe('the deployable graph', () => {
     expect((out.score!.data as Float32Array)[0]).toBeCloseTo(deployed.score, 5);
   });
 
-  it("blends the regional density into the map from the maps alone as validation does from the cached features", async () => {
-    const plan = planFor({ preset: 'fast', projectedChannels: 10, regionalMapWeight: 0.5, regionalWindow: 4 });
+  it("blends the regional density and the patch memory into the map from the maps alone as validation does from the cached features", async () => {
+    const plan = planFor({ preset: 'fast', projectedChannels: 10, regionalMapWeight: 0.3, regionalWindow: 4, memoryMapWeight: 0.3, memoryWindow: 2 });
     const g = plan.geometry;
     // the cached features as the feature stage writes them: pooled, projected, not yet scaled
     const stage = await FeatureStage.create(g, plan.projection, 1);
@@ -142,15 +143,19 @@ describe('the deployable graph', () => {
     const cached = await features(3);
     await stage.release();
     const regional = await fitRegionalDensity(normal, [g.channels, g.height, g.width], 4, { threads: 1 });
+    const memory = await fitPatchMemory(normal, [g.channels, g.height, g.width], 2, { threads: 1 });
     const values = randomValues(plan);
-    const deployed = await outputs(deployableModel({ ...plan, regional }), values, plan);
-    const heads = await outputs(deployableModel({ ...plan, regional: null }), values, plan);
-    const { session } = await createSession(compileInference(cachedScoringModel({ ...plan, regional }, 1), values).bytes, { providers: ['cpu'], threads: 1 });
+    const deployed = await outputs(deployableModel({ ...plan, regional, memory }), values, plan);
+    const heads = await outputs(deployableModel({ ...plan, regional: null, memory: null }), values, plan);
+    const withoutMemory = await outputs(deployableModel({ ...plan, regional, memory: null }), values, plan);
+    const { session } = await createSession(compileInference(cachedScoringModel({ ...plan, regional, memory }, 1), values).bytes, { providers: ['cpu'], threads: 1 });
     const out = await session.run({ features: new ort.Tensor('float32', cached, [1, g.channels, g.height, g.width]) });
     await session.release();
     const validated = out.map!.data as Float32Array;
-    const moved = Math.max(...deployed.map.map((v, i) => Math.abs(v - heads.map[i]!)));
-    expect(moved).toBeGreaterThan(0.1); // the blend changes the map, so the comparison below can see a wrong window or projection
+    const moved = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    // each part changes the map, so the comparison below can see a wrong window or projection in either
+    expect(moved(deployed.map, heads.map)).toBeGreaterThan(0.1);
+    expect(moved(deployed.map, withoutMemory.map)).toBeGreaterThan(0.1);
     expect(Math.max(...deployed.map.map((v, i) => Math.abs(v - validated[i]!)))).toBeLessThan(1e-4);
     expect(deployed.score).toBeCloseTo(heads.score, 6); // the heads' score is the post-processing's to blend with the map
   });

@@ -65,21 +65,29 @@ describe('presets', () => {
     expect(() => resolveConfig({ backbonePath, mapScoreWeight: 0.6 }, { provider: 'cpu' })).toThrow(/add up to at most 1, got 0.6 and 0.5/);
   });
 
-  it("give the regional density half the fast preset's map from ten normal images on and without real masks, in windows of 8 cells; never to the paper preset unasked", () => {
-    const regional = (normal: number, partial: Partial<TrainingConfig> = {}) => {
+  it("give the regional density and the patch memory a third of the fast preset's map each from ten normal images on and without real masks, in windows of 8 and 4 cells; never to the paper preset unasked", () => {
+    const parts = (normal: number, partial: Partial<TrainingConfig> = {}) => {
       const c = resolveConfig({ backbonePath, ...partial }, { provider: 'cpu', trainImages: { normal, anomalous: 3 } });
-      return [c.regionalMapWeight, c.regionalWindow];
+      return [c.regionalMapWeight, c.regionalWindow, c.memoryMapWeight, c.memoryWindow];
     };
-    expect(regional(10)).toEqual([0.5, 8]);
-    expect(regional(9)).toEqual([0, 8]);
-    expect(regional(9, { regionalMapWeight: 0.3 })).toEqual([0.3, 8]);
-    // real masks teach the map: the density stays out of it, weak labels alone leave it in
-    const masked = (n: number) => resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 200, anomalous: 60, masked: n } }).regionalMapWeight;
-    expect([masked(0), masked(1), masked(60)]).toEqual([0.5, 0, 0]);
-    expect(resolveConfig({ backbonePath }, { provider: 'gpu' }).regionalMapWeight ?? 0).toBe(0);
-    expect(() => resolveConfig({ backbonePath, preset: 'paper', regionalMapWeight: 0.5, regionalWindow: 8 }, { provider: 'cpu' })).toThrow(/fitted on projected features: use it with the fast preset/);
-    expect(() => resolveConfig({ backbonePath, regionalWindow: 7 }, { provider: 'cpu' })).toThrow(/window must be an even number of cells \(e.g. 8\), got 7/);
-    expect(() => resolveConfig({ backbonePath, regionalMapWeight: 1 }, { provider: 'cpu' })).toThrow(/share of the map must be ≥ 0 and below 1, got 1/);
+    expect(parts(10)).toEqual([1 / 3, 8, 1 / 3, 4]);
+    expect(parts(9)).toEqual([0, 8, 0, 4]);
+    expect(parts(9, { regionalMapWeight: 0.3 })).toEqual([0.3, 8, 0, 4]);
+    expect(parts(9, { memoryMapWeight: 0.2 })).toEqual([0, 8, 0.2, 4]);
+    // real masks teach the map: the normal images' parts stay out of it, weak labels alone leave them in
+    const masked = (n: number) => {
+      const c = resolveConfig({ backbonePath }, { provider: 'cpu', trainImages: { normal: 200, anomalous: 60, masked: n } });
+      return [c.regionalMapWeight, c.memoryMapWeight];
+    };
+    expect([masked(0), masked(1), masked(60)]).toEqual([[1 / 3, 1 / 3], [0, 0], [0, 0]]);
+    const paper = resolveConfig({ backbonePath }, { provider: 'gpu' });
+    expect([paper.regionalMapWeight ?? 0, paper.memoryMapWeight ?? 0]).toEqual([0, 0]);
+    expect(() => resolveConfig({ backbonePath, preset: 'paper', regionalMapWeight: 0.5, regionalWindow: 8 }, { provider: 'cpu' })).toThrow(/regional density is fitted on projected features: use it with the fast preset/);
+    expect(() => resolveConfig({ backbonePath, preset: 'paper', memoryMapWeight: 0.5, memoryWindow: 4 }, { provider: 'cpu' })).toThrow(/patch memory is fitted on projected features: use it with the fast preset, or set memoryMapWeight to 0/);
+    expect(() => resolveConfig({ backbonePath, regionalWindow: 7 }, { provider: 'cpu' })).toThrow(/regional density's window must be an even number of cells \(e.g. 8\), got 7/);
+    expect(() => resolveConfig({ backbonePath, memoryWindow: 3 }, { provider: 'cpu' })).toThrow(/patch memory's window must be an even number of cells \(e.g. 8\), got 3/);
+    expect(() => resolveConfig({ backbonePath, regionalMapWeight: 0.7 }, { provider: 'cpu' })).toThrow(/add up to less than 1, got 0.7 and 0.3333/);
+    expect(() => resolveConfig({ backbonePath, memoryMapWeight: -0.1 }, { provider: 'cpu' })).toThrow(/must be ≥ 0/);
   });
 
   it("start the classification logit from the map's only without real defects, unless asked", () => {

@@ -7,10 +7,12 @@ import { compileInference } from '../../src/main/ml/engine/compile.js';
 import type { Tensor } from '../../src/main/ml/engine/graph.js';
 import type { ModelBuilder } from '../../src/main/ml/engine/model.js';
 import { createSession } from '../../src/main/ml/engine/runtime.js';
+import * as op from '../../src/main/ml/engine/ops.js';
 import { DataType, encodeModel, GraphBuilder, modelOf, tensorInfo } from '../../src/main/ml/pipeline/protoGraph.js';
 import { blendedMapLogits, fitRegionalDensity, regionalProbability, windowRows, type RegionalDensity } from '../../src/main/ml/ssn/regionalDensity.js';
 import { seededRandom } from '../../src/main/util/random.js';
-import { expectWhitens, ledoitWolf, sample } from './ledoitWolf.js';
+import { expectWhitens, ledoitWolf } from './ledoitWolf.js';
+import { images, windowsByHand } from './windows.js';
 
 async function run(forward: (m: ModelBuilder, x: Tensor) => Tensor, input: Float32Array, shape: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const model = { name: 't', inputs: [{ name: 'x', shape }], forward: (m: ModelBuilder, i: Record<string, Tensor>) => ({ outputs: { y: forward(m, i.x!) } }) };
@@ -18,37 +20,6 @@ async function run(forward: (m: ModelBuilder, x: Tensor) => Tensor, input: Float
   const out = await session.run({ x: new ort.Tensor('float32', input, shape) });
   await session.release();
   return { data: out.y!.data as Float32Array, dims: out.y!.dims };
-}
-
-/** Window means of one image [c, h, w] by their definition: cells 2j − (k/2 − 1) … 2j + k/2 of each axis, those inside the grid. */
-function windowsByHand(x: Float32Array, [c, h, w]: readonly number[], k: number): Float32Array[] {
-  const span = (j: number, size: number) => [Math.max(0, 2 * j - (k / 2 - 1)), Math.min(size - 1, 2 * j + k / 2)] as const;
-  const rows: Float32Array[] = [];
-  for (let i = 0; i < Math.ceil(h! / 2); i++) {
-    for (let j = 0; j < Math.ceil(w! / 2); j++) {
-      const [r0, r1] = span(i, h!);
-      const [c0, c1] = span(j, w!);
-      rows.push(
-        Float32Array.from({ length: c! }, (_, ch) => {
-          let s = 0;
-          for (let r = r0; r <= r1; r++) for (let q = c0; q <= c1; q++) s += x[(ch * h! + r) * w! + q]!;
-          return s / ((r1 - r0 + 1) * (c1 - c0 + 1));
-        }),
-      );
-    }
-  }
-  return rows;
-}
-
-/** n images [c, h, w] whose cells are correlated, unequally spread vectors. */
-function images(n: number, shape: readonly [number, number, number], seed: number): Float32Array[] {
-  const [c, h, w] = shape;
-  const cells = sample(n * h * w, c, seed);
-  return Array.from({ length: n }, (_, i) => {
-    const x = new Float32Array(c * h * w);
-    for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) x[ch * h * w + p] = cells[i * h * w + p]![ch]!;
-    return x;
-  });
 }
 
 /** (x − mean)ᵀ Σ⁻¹ (x − mean), solved by Gaussian elimination. */
@@ -152,7 +123,9 @@ describe('the regional density', () => {
       ],
       forward(m: ModelBuilder, i: Record<string, Tensor>) {
         const p = regionalProbability(m, windowRows(m, i.x!, 4), density, { n: 1, h, w });
-        return { outputs: { p, blended: blendedMapLogits(i.logits!, p, 0.3) } };
+        // a second part (the patch memory's place): here p², so that its share shows
+        const two = [{ probability: p, weight: 0.3 }, { probability: op.mul(p, p), weight: 0.2 }];
+        return { outputs: { p, blended: blendedMapLogits(i.logits!, [{ probability: p, weight: 0.3 }]), both: blendedMapLogits(i.logits!, two) } };
       },
     };
     const { session } = await createSession(compileInference(model, new Map()).bytes, { providers: ['cpu'], threads: 1 });
@@ -170,6 +143,7 @@ describe('the regional density', () => {
     };
     const p = out.p!.data as Float32Array;
     const blended = out.blended!.data as Float32Array;
+    const both = out.both!.data as Float32Array;
     for (let r = 0; r < h; r++) {
       for (let q = 0; q < w; q++) {
         const [r0, r1] = axis(r, h / 2);
@@ -179,6 +153,8 @@ describe('the regional density', () => {
         expect(p[r * w + q]).toBeCloseTo(expected, 4);
         const mixed = 0.7 / (1 + Math.exp(-logits[r * w + q]!)) + 0.3 * p[r * w + q]!;
         expect(blended[r * w + q]).toBeCloseTo(Math.log(mixed / (1 - mixed)), 4);
+        const three = 0.5 / (1 + Math.exp(-logits[r * w + q]!)) + 0.3 * p[r * w + q]! + 0.2 * p[r * w + q]! ** 2;
+        expect(both[r * w + q]).toBeCloseTo(Math.log(three / (1 - three)), 4);
       }
     }
   });

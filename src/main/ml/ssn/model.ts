@@ -10,6 +10,7 @@ import { convBn, fromChannelMajor, pointwise, pointwiseBn, shiftedConv, toChanne
 import { softplus } from '../engine/nn/losses.js';
 import * as op from '../engine/ops.js';
 import { densityGraph, meanFeature, type ImageDensity } from './density.js';
+import { memoryProbability, type PatchMemory } from './patchMemory.js';
 import { blendedMapLogits, regionalProbability, windowRows, type RegionalDensity } from './regionalDensity.js';
 import type { TrainingConfig } from './types.js';
 
@@ -178,17 +179,24 @@ export interface ModelPlan extends HeadOptions {
   density?: ImageDensity | null;
   /** The normal images' regional density, when the config gives it a share of the map (regionalMapWeight). */
   regional?: RegionalDensity | null;
+  /** The normal images' patch memory, when the config gives it a share of the map (memoryMapWeight). */
+  memory?: PatchMemory | null;
 }
 
 /**
- * The map logits [n, 1, h, w] with the regional density's share blended in, from the window rows of the density's
- * features (rows() is called only when the plan has one).
+ * The map logits [n, 1, h, w] with the normal images' maps blended in — the regional density's and the patch
+ * memory's shares — from window rows of the projected features (rows(k) for windows of k cells, called only for
+ * the parts the plan has).
  */
-function mapWithRegional(m: ModelBuilder, logits: Tensor, plan: ModelPlan, rows: () => Tensor): Tensor {
-  const weight = plan.regional ? (plan.config.regionalMapWeight ?? 0) : 0;
-  if (weight === 0) return logits;
+function mapWithNormalParts(m: ModelBuilder, logits: Tensor, plan: ModelPlan, rows: (window: number) => Tensor): Tensor {
   const [n, , h, w] = logits.shape as [number, number, number, number];
-  return blendedMapLogits(logits, regionalProbability(m, rows(), plan.regional!, { n, h, w }), weight);
+  const grid = { n, h, w };
+  const parts: { probability: Tensor; weight: number }[] = [];
+  const regional = plan.regional ? (plan.config.regionalMapWeight ?? 0) : 0;
+  if (regional > 0) parts.push({ probability: regionalProbability(m, rows(plan.regional!.window), plan.regional!, grid), weight: regional });
+  const memory = plan.memory ? (plan.config.memoryMapWeight ?? 0) : 0;
+  if (memory > 0) parts.push({ probability: memoryProbability(m, rows(plan.memory!.window), plan.memory!, grid), weight: memory });
+  return parts.length ? blendedMapLogits(logits, parts) : logits;
 }
 
 /**
@@ -257,8 +265,8 @@ export function cachedScoringModel(plan: ModelPlan, n: number): ModelDefinition 
     inputs: plan.density ? [...cachedInputs(plan, n), { name: 'meanFeature', shape: [n, plan.density.mean.length] }] : cachedInputs(plan, n),
     forward(m, inputs) {
       const out = heads(m, normalizedFromCache(m, plan, inputs), plan);
-      // the regional density sees the cached features as they are: a Mahalanobis distance does not see their scale
-      const map = mapWithRegional(m, out.map, plan, () => windowRows(m, inputs.features!, plan.regional!.window));
+      // the normal images' maps see the cached features as they are (fitted on them, before the feature scale)
+      const map = mapWithNormalParts(m, out.map, plan, (window) => windowRows(m, inputs.features!, window));
       return { outputs: { score: headsScore(m, out.logit, plan, () => inputs.meanFeature!), map } };
     },
   };
@@ -278,9 +286,11 @@ export function deployableModel(plan: ModelPlan): ModelDefinition {
       const out = headsOnAdapted(m, adapted, { images: 1, h: g.height, w: g.width }, plan);
       // windows of the pooled features, then the projection: the same rows as the cached features' windows, at a
       // quarter of the positions
-      const map = mapWithRegional(m, out.map, plan, () =>
-        op.gemm(windowRows(m, poolFeatures(inputs.s8!, inputs.s16!, g), plan.regional!.window), m.constant(plan.projection!, [g.channels, g.pooledChannels]), { transB: true }),
-      );
+      let pooled: { features: Tensor; projection: Tensor } | undefined;
+      const map = mapWithNormalParts(m, out.map, plan, (window) => {
+        pooled ??= { features: poolFeatures(inputs.s8!, inputs.s16!, g), projection: m.constant(plan.projection!, [g.channels, g.pooledChannels]) };
+        return op.gemm(windowRows(m, pooled.features, window), pooled.projection, { transB: true });
+      });
       return { outputs: { score: op.reshape(headsScore(m, out.logit, plan, () => meanFeature(inputs.s8!, inputs.s16!)), [1]), map } };
     },
   };

@@ -61,8 +61,13 @@ const FAST: Omit<TrainingConfig, 'backbonePath' | 'seed'> = {
   // resolveConfig leaves it out below DENSITY_MIN_IMAGES normal images, as it does the density, and when real defect
   // masks teach the map: there the density, which knows nothing of them, dilutes what they taught (the ladder's
   // masked rungs: pixel AP 43.7 → 35.1 and 58.5 → 44.5)
-  regionalMapWeight: 0.5,
+  regionalMapWeight: 1 / 3,
   regionalWindow: 8,
+  // and a third from the normal images' patch memory (ssn/patchMemory.ts): windows of 4 × 4 cells, their nearest of
+  // a few thousand remembered normal windows; the thirds and the window chosen on one half of magnetic_tile's test
+  // split (README.md here, eighteenth series); left out where the regional density is, for the same reasons
+  memoryMapWeight: 1 / 3,
+  memoryWindow: 4,
   // the map's score is the mean of its top 1 % of pixels: up to +0.5 image AUROC on both halves of magnetic_tile's
   // test split over the maximum, cracks within −0.3 (README.md here, fourth series)
   mapScoreTopShare: 0.01,
@@ -172,8 +177,9 @@ export function resolveConfig(
     config.densityScoreWeight = 0;
     if (partial.mapScoreWeight === undefined) config.mapScoreWeight = 0.5;
   }
-  if (preset === 'fast' && partial.regionalMapWeight === undefined && opts.trainImages && (opts.trainImages.normal < DENSITY_MIN_IMAGES || (opts.trainImages.masked ?? 0) > 0)) {
-    config.regionalMapWeight = 0;
+  if (preset === 'fast' && opts.trainImages && (opts.trainImages.normal < DENSITY_MIN_IMAGES || (opts.trainImages.masked ?? 0) > 0)) {
+    if (partial.regionalMapWeight === undefined) config.regionalMapWeight = 0;
+    if (partial.memoryMapWeight === undefined) config.memoryMapWeight = 0;
   }
   if (preset === 'fast' && partial.epochs === undefined && opts.trainImages) {
     const perEpoch = stepsPerEpoch(opts.trainImages, config.batchSize);
@@ -192,12 +198,20 @@ export function resolveConfig(
     throw new ConfigError(`the map's and the density's shares of the image score must be ≥ 0 and add up to at most 1, got ${config.mapScoreWeight} and ${config.densityScoreWeight ?? 0}`);
   }
   const regional = config.regionalMapWeight ?? 0;
-  if (!(regional >= 0 && regional < 1)) throw new ConfigError(`the regional density's share of the map must be ≥ 0 and below 1, got ${regional}`);
-  if (regional > 0 && config.projectedChannels === null) {
-    throw new ConfigError('the regional density is fitted on projected features: use it with the fast preset, or set regionalMapWeight to 0');
+  const memory = config.memoryMapWeight ?? 0;
+  if (!(regional >= 0 && memory >= 0 && regional + memory < 1)) {
+    throw new ConfigError(`the regional density's and the patch memory's shares of the map must be ≥ 0 and add up to less than 1, got ${regional} and ${memory}`);
   }
-  if (regional > 0 && !(Number.isInteger(config.regionalWindow) && config.regionalWindow! >= 2 && config.regionalWindow! % 2 === 0)) {
-    throw new ConfigError(`the regional density's window must be an even number of cells (e.g. 8), got ${config.regionalWindow}`);
+  for (const [share, window, name, setting] of [
+    [regional, config.regionalWindow, 'regional density', 'regionalMapWeight'],
+    [memory, config.memoryWindow, 'patch memory', 'memoryMapWeight'],
+  ] as const) {
+    if (share > 0 && config.projectedChannels === null) {
+      throw new ConfigError(`the ${name} is fitted on projected features: use it with the fast preset, or set ${setting} to 0`);
+    }
+    if (share > 0 && !(Number.isInteger(window) && window! >= 2 && window! % 2 === 0)) {
+      throw new ConfigError(`the ${name}'s window must be an even number of cells (e.g. 8), got ${window}`);
+    }
   }
   return config;
 }

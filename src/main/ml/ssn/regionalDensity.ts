@@ -4,7 +4,8 @@
 // a position cannot — a patch of the surface that differs as a whole (a fray, a break's surroundings, an uneven zone)
 // — and no position of a normal image is judged by it alone. Measured (README.md here, seventeenth series): the
 // heads' map averaged with it lifts magnetic_tile's AUPRO from 70.0 to 73.8 and pixel AUROC from 79.0 to 81.2 over
-// ten seeds, every seed higher, detection unchanged. Not where real masks teach the map: there it dilutes them.
+// ten seeds, every seed higher, detection unchanged; the fast preset now gives it a third of the map, beside the patch
+// memory's (patchMemory.ts). Not where real masks teach the map: there it dilutes them.
 //
 // The features are the fast preset's projected pooled features as the feature cache holds them (before the feature
 // normalisation: a Mahalanobis distance does not see one scale). Windows are averages with the cells outside the
@@ -79,17 +80,23 @@ export function windowRows(m: ModelBuilder, x: Tensor, k: number): Tensor {
 export function regionalProbability(m: ModelBuilder, rows: Tensor, density: RegionalDensity, grid: { n: number; h: number; w: number }): Tensor {
   const dim = density.mean.length;
   const distance = mahalanobisGraph(rows, m.constant(density.mean, [1, dim]), m.constant(density.whitening, [dim, dim]));
-  const probability = probabilityGraph(distance, density.normalDistance);
+  return onHeadsGrid(probabilityGraph(distance, density.normalDistance), grid);
+}
+
+/** [n, 1, h, w] from one probability per window [n·h'·w', 1]: the window grid bilinearly upsampled to the heads' grid. */
+export function onHeadsGrid(probability: Tensor, grid: { n: number; h: number; w: number }): Tensor {
   const coarse = op.reshape(probability, [grid.n, 1, windowCount(grid.h), windowCount(grid.w)]);
   return windowCount(grid.h) === grid.h && windowCount(grid.w) === grid.w ? coarse : op.resizeBilinear(coarse, [grid.h, grid.w]);
 }
 
 /**
- * The heads' map logits with the regional probability blended in: logit((1 − ρ)·sigmoid(logits) + ρ·probability).
+ * The heads' map logits with the normal images' maps blended in: logit((1 − Σρ)·sigmoid(logits) + Σ ρ·probability).
  * Clipped a little inside (0, 1) so that a saturated float32 sigmoid gives a finite logit to the smoothing.
  */
-export function blendedMapLogits(logits: Tensor, probability: Tensor, weight: number): Tensor {
-  const p = op.clip(op.add(op.mul(op.sigmoid(logits), 1 - weight), op.mul(probability, weight)), 1e-6, 1 - 1e-6);
+export function blendedMapLogits(logits: Tensor, parts: readonly { probability: Tensor; weight: number }[]): Tensor {
+  const rest = 1 - parts.reduce((a, part) => a + part.weight, 0);
+  const blended = parts.reduce((sum, part) => op.add(sum, op.mul(part.probability, part.weight)), op.mul(op.sigmoid(logits), rest));
+  const p = op.clip(blended, 1e-6, 1 - 1e-6);
   return op.sub(op.log(p), op.log(op.sub(op.scalar(p, 1), p)));
 }
 

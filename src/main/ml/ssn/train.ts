@@ -21,7 +21,8 @@ import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } fr
 import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
-import { fitRegionalDensity } from './regionalDensity.js';
+import { fitPatchMemory, type PatchMemory } from './patchMemory.js';
+import { fitRegionalDensity, type RegionalDensity } from './regionalDensity.js';
 import { MapFinisher } from './postprocess.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
@@ -68,7 +69,7 @@ export async function prepareRun(
   config: TrainingConfig,
   options: Pick<TrainOptions, 'cacheDir' | 'signal' | 'threads'> & {
     progress?: (done: number, total: number) => void;
-    /** Called before the normal images' densities are fitted (seconds on a few hundred images). */
+    /** Called before the normal images' densities and patch memory are fitted (seconds on a few hundred images). */
     fitting?: () => void;
     featureScale?: number;
     backboneInStep?: boolean;
@@ -105,11 +106,12 @@ export async function prepareRun(
     if (config.densityScoreWeight && normal.length < DENSITY_MIN_IMAGES) {
       throw new TrainingError(`the image density needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with densityScoreWeight 0`);
     }
-    if (config.densityScoreWeight || config.regionalMapWeight) options.fitting?.();
+    if (config.densityScoreWeight || config.regionalMapWeight || config.memoryMapWeight) options.fitting?.();
     const density = config.densityScoreWeight ? fitImageDensity(normal) : null;
-    const regional = await fitRegional(config, geometry, normalFeatures, options);
+    const regional = await fitNormalMap('regionalMapWeight', config, geometry, normalFeatures, options);
+    const memory = await fitNormalMap('memoryMapWeight', config, geometry, normalFeatures, options);
     return {
-      plan: { config, geometry, featureScale, supervised, batch, projection, density, regional },
+      plan: { config, geometry, featureScale, supervised, batch, projection, density, regional, memory },
       samples,
       validation: data.validation.map((image, i) => ({ features: features[data.train.length + i]!, label: image.label })),
       backboneSha256: backbone.info.sha256,
@@ -120,15 +122,30 @@ export async function prepareRun(
   }
 }
 
-/** The regional density of the normal training images' cached (projected) features, when the config gives it a share of the map. */
-async function fitRegional(config: TrainingConfig, geometry: ModelPlan['geometry'], normal: readonly ImageFeatures[], options: Pick<TrainOptions, 'signal' | 'threads'>) {
-  if (!config.regionalMapWeight) return null;
+/**
+ * A map part of the normal training images' cached (projected) features — the regional density or the patch memory —
+ * when the config gives it a share of the map.
+ */
+async function fitNormalMap<S extends 'regionalMapWeight' | 'memoryMapWeight'>(
+  share: S,
+  config: TrainingConfig,
+  geometry: ModelPlan['geometry'],
+  normal: readonly ImageFeatures[],
+  options: Pick<TrainOptions, 'signal' | 'threads'>,
+): Promise<(S extends 'regionalMapWeight' ? RegionalDensity : PatchMemory) | null> {
+  if (!config[share]) return null;
+  const name = share === 'regionalMapWeight' ? 'the regional density' : 'the patch memory';
   if (normal.length < DENSITY_MIN_IMAGES) {
-    throw new TrainingError(`the regional density needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with regionalMapWeight 0`);
+    throw new TrainingError(`${name} needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with ${share} 0`);
   }
   const features = normal.map((f) => f.tensors.features);
-  if (features.some((f) => !f)) throw new TrainingError('the regional density needs the projected features of the fast preset');
-  return fitRegionalDensity(features as Float32Array[], [geometry.channels, geometry.height, geometry.width], config.regionalWindow!, options);
+  if (features.some((f) => !f)) throw new TrainingError(`${name} needs the projected features of the fast preset`);
+  const shape = [geometry.channels, geometry.height, geometry.width] as const;
+  const fitted =
+    share === 'regionalMapWeight'
+      ? await fitRegionalDensity(features as Float32Array[], shape, config.regionalWindow!, options)
+      : await fitPatchMemory(features as Float32Array[], shape, config.memoryWindow!, options);
+  return fitted as S extends 'regionalMapWeight' ? RegionalDensity : PatchMemory;
 }
 
 export function compileRun(plan: ModelPlan, backboneInStep: BackboneGraph | null = null): TrainingArtifacts {

@@ -77,6 +77,14 @@ export interface TrainingConfig {
   /** The regional density's window side, in cells of the heads' grid (even). */
   regionalWindow?: number;
   /**
+   * The share of the map from the normal images' patch memory (ssn/patchMemory.ts), blended as the regional density's:
+   * the map's probability is (1 − ρ − μ)·the heads' + ρ·the regional density's + μ·the memory's. Absent or 0: none, as
+   * every version trained before this field. Fast preset only.
+   */
+  memoryMapWeight?: number;
+  /** The patch memory's window side, in cells of the heads' grid (even). */
+  memoryWindow?: number;
+  /**
    * The map's part of the image score is the mean of the highest share of the smoothed map's pixels (probabilities);
    * 0 or absent: its maximum (as every version trained before this field).
    */
