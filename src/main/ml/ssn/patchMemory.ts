@@ -155,71 +155,76 @@ export async function fitPatchMemory(
   const projection = Float32Array.from({ length: dim * SELECTION_DIM }, () => gaussian() / Math.sqrt(SELECTION_DIM));
   const { session } = await createSession(compileInference(rowsModel(shape, k), new Map()).bytes, { providers: ['cpu'], threads: options.threads });
   const total = features.length * windows;
-  const rows = new Float32Array(total * dim);
-  const projected = new Float32Array(total * SELECTION_DIM);
   const centre = new Float32Array(dim);
+  // an image's windows are computed again in each pass (about a millisecond) rather than kept: kept, they would hold
+  // a quarter of the features' memory again; only their 64-channel projections are, for the selection
+  const rowsOf = async (i: number) => {
+    options.signal?.throwIfAborted();
+    const out = await session.run({
+      features: new ort.Tensor('float32', features[i]!, [1, ...shape]),
+      centre: new ort.Tensor('float32', centre, [1, dim]),
+      projection: new ort.Tensor('float32', projection, [dim, SELECTION_DIM]),
+    });
+    return { rows: out.rows!.data as Float32Array, projected: out.projected!.data as Float32Array };
+  };
   try {
-    const run = async (i: number) => {
-      options.signal?.throwIfAborted();
-      return session.run({
-        features: new ort.Tensor('float32', features[i]!, [1, ...shape]),
-        centre: new ort.Tensor('float32', centre, [1, dim]),
-        projection: new ort.Tensor('float32', projection, [dim, SELECTION_DIM]),
-      });
-    };
     const sum = new Float64Array(dim);
     for (let i = 0; i < features.length; i++) {
-      const out = (await run(i)).rows!.data as Float32Array;
-      rows.set(out, i * windows * dim);
-      for (let r = 0; r < windows; r++) for (let d = 0; d < dim; d++) sum[d]! += out[r * dim + d]!;
+      const { rows } = await rowsOf(i);
+      for (let r = 0; r < windows; r++) for (let d = 0; d < dim; d++) sum[d]! += rows[r * dim + d]!;
     }
     for (let d = 0; d < dim; d++) centre[d] = sum[d]! / total;
-    for (let i = 0; i < features.length; i++) projected.set((await run(i)).projected!.data as Float32Array, i * windows * SELECTION_DIM);
+    const projected = new Float32Array(total * SELECTION_DIM);
+    for (let i = 0; i < features.length; i++) projected.set((await rowsOf(i)).projected, i * windows * SELECTION_DIM);
+    // the candidates: every window, or a seeded sample of them in a large project
+    let candidates = [...Array(total).keys()];
+    if (total > MAX_CANDIDATES) {
+      for (let i = total - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+      }
+      candidates = candidates.slice(0, MAX_CANDIDATES).sort((a, b) => a - b);
+    }
+    const points = new Float32Array(candidates.length * SELECTION_DIM);
+    candidates.forEach((row, i) => points.set(projected.subarray(row * SELECTION_DIM, (row + 1) * SELECTION_DIM), i * SELECTION_DIM));
+    options.signal?.throwIfAborted();
+    const size = Math.max(1, Math.min(MEMORY_MAX_SIZE, Math.round(MEMORY_SHARE * total)));
+    const chosen = (await farthestPointSelection(points, SELECTION_DIM, size, Math.floor(random() * candidates.length), options.threads)).map((c) => candidates[c]!);
+    const imageOf = chosen.map((row) => Math.floor(row / windows));
+    const bank = new Float32Array(chosen.length * dim);
+    for (const i of new Set(imageOf)) {
+      const { rows } = await rowsOf(i);
+      chosen.forEach((row, b) => {
+        if (imageOf[b] !== i) return;
+        for (let d = 0; d < dim; d++) bank[b * dim + d] = rows[(row - i * windows) * dim + d]! - centre[d]!;
+      });
+    }
+    const memory = { bank, centre, size: chosen.length };
+    const normalDistance = await leaveOneImageOut(memory, imageOf, async (i) => (await rowsOf(i)).rows, features.length, windows, options.threads);
+    return { window: k, ...memory, normalDistance, images: features.length };
   } finally {
     await session.release();
   }
-  // the candidates: every window, or a seeded sample of them in a large project
-  let candidates = [...Array(total).keys()];
-  if (total > MAX_CANDIDATES) {
-    for (let i = total - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
-    }
-    candidates = candidates.slice(0, MAX_CANDIDATES).sort((a, b) => a - b);
-  }
-  const points = new Float32Array(candidates.length * SELECTION_DIM);
-  candidates.forEach((row, i) => points.set(projected.subarray(row * SELECTION_DIM, (row + 1) * SELECTION_DIM), i * SELECTION_DIM));
-  options.signal?.throwIfAborted();
-  const size = Math.max(1, Math.min(MEMORY_MAX_SIZE, Math.round(MEMORY_SHARE * total)));
-  const chosen = (await farthestPointSelection(points, SELECTION_DIM, size, Math.floor(random() * candidates.length), options.threads)).map((c) => candidates[c]!);
-  const bank = new Float32Array(chosen.length * dim);
-  chosen.forEach((row, b) => {
-    for (let d = 0; d < dim; d++) bank[b * dim + d] = rows[row * dim + d]! - centre[d]!;
-  });
-  const memory = { bank, centre, size: chosen.length };
-  const normalDistance = await leaveOneImageOut(memory, chosen.map((row) => Math.floor(row / windows)), rows, features.length, windows, options);
-  return { window: k, ...memory, normalDistance, images: features.length };
 }
 
 /** Mean and spread of every normal window's distance to the memory less its own image's windows. */
 async function leaveOneImageOut(
   memory: Pick<PatchMemory, 'bank' | 'centre' | 'size'>,
   imageOf: readonly number[],
-  rows: Float32Array,
+  rowsOf: (image: number) => Promise<Float32Array>,
   images: number,
   windows: number,
-  options: { threads?: number; signal?: AbortSignal },
+  threads?: number,
 ) {
   const dim = memory.centre.length;
-  const { session } = await createSession(compileInference(calibrationModel(memory, windows), new Map()).bytes, { providers: ['cpu'], threads: options.threads });
+  const { session } = await createSession(compileInference(calibrationModel(memory, windows), new Map()).bytes, { providers: ['cpu'], threads });
   let sum = 0;
   let sumSquares = 0;
   try {
     for (let i = 0; i < images; i++) {
-      options.signal?.throwIfAborted();
       const excluded = Float32Array.from(imageOf, (image) => (image === i ? 1e30 : 0));
       const out = await session.run({
-        rows: new ort.Tensor('float32', rows.subarray(i * windows * dim, (i + 1) * windows * dim), [windows, dim]),
+        rows: new ort.Tensor('float32', await rowsOf(i), [windows, dim]),
         excluded: new ort.Tensor('float32', excluded, [1, memory.size]),
       });
       for (const d of out.distance!.data as Float32Array) {
