@@ -50,7 +50,7 @@ export function requireProject(values: Record<string, string | boolean | undefin
 export function progressLine(p: TrainingProgressEvent): string {
   if (p.phase === 'evaluating') return `evaluating ${p.split ?? ''}: ${p.step}/${p.steps} images`;
   if (p.phase === 'features') return `backbone features: ${p.step}/${p.steps} images${p.imagesPerSecond ? `, ${p.imagesPerSecond.toFixed(1)} images/s` : ''} on ${p.provider}`;
-  if (p.phase === 'fitting') return "fitting the normal images' densities and patch memory";
+  if (p.phase === 'fitting') return 'fitting to the normal images';
   const losses = Object.entries(p.losses);
   const total = p.losses.total;
   const terms = losses.filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(3)}`);

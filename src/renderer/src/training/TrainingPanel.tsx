@@ -219,7 +219,7 @@ function Progress({ log, status, onCancel }: { log: TrainingLog; status: Trainin
 
 function phaseName(phase: string, split?: string): string {
   if (phase === 'evaluating') return `Evaluating on ${split ?? 'test'}`;
-  return { preparing: 'Preparing', features: 'Computing backbone features', fitting: "Fitting the normal images' densities and patch memory", training: 'Training', validating: 'Validating', finishing: 'Writing the version' }[phase] ?? phase;
+  return { preparing: 'Preparing', features: 'Computing backbone features', fitting: 'Fitting to the normal images', training: 'Training', validating: 'Validating', finishing: 'Writing the version' }[phase] ?? phase;
 }
 
 function Figure({ label, value, testId }: { label: string; value: string; testId?: string }) {
