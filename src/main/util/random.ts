@@ -13,6 +13,11 @@ export function seededRandom(seed: number): Random {
   };
 }
 
+/** One standard normal draw from two uniforms of `random` (Box–Muller), the first uniform for the radius. */
+export function standardNormal(random: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
 /** A seeded Fisher–Yates shuffle: a new array, the same order for the same seed on every platform. */
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const random = seededRandom(seed);

@@ -26,7 +26,8 @@ export function initialValue(init: Init, shape: Shape, dtype: FloatDType, seed: 
       for (let i = 0; i < values.length; i++) values[i] = (random() * 2 - 1) * init.bound;
       break;
     case 'normal':
-      // Box-Muller: two uniforms give one standard normal
+      // Box-Muller as util/random.ts's standardNormal, written out so that (std · radius) · cos rounds as it always
+      // has: the initial values of every seed, and so every trained version, stay bit for bit
       for (let i = 0; i < values.length; i++) {
         const u = 1 - random();
         values[i] = init.std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());

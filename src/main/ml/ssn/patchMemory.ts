@@ -17,7 +17,7 @@ import type { ModelBuilder, ModelDefinition } from '../engine/model.js';
 import { compileInference } from '../engine/compile.js';
 import { createSession } from '../engine/runtime.js';
 import * as op from '../engine/ops.js';
-import { seededRandom } from '../../util/random.js';
+import { seededRandom, standardNormal } from '../../util/random.js';
 import { DENSITY_MIN_IMAGES, probabilityGraph } from './density.js';
 import { onHeadsGrid, windowCount, windowRows } from './regionalDensity.js';
 
@@ -151,8 +151,7 @@ export async function fitPatchMemory(
   const dim = shape[0];
   const windows = windowCount(shape[1]) * windowCount(shape[2]);
   const random = seededRandom(SELECTION_SEED);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const projection = Float32Array.from({ length: dim * SELECTION_DIM }, () => gaussian() / Math.sqrt(SELECTION_DIM));
+  const projection = Float32Array.from({ length: dim * SELECTION_DIM }, () => standardNormal(random) / Math.sqrt(SELECTION_DIM));
   const { session } = await createSession(compileInference(rowsModel(shape, k), new Map()).bytes, { providers: ['cpu'], threads: options.threads });
   const total = features.length * windows;
   const centre = new Float32Array(dim);

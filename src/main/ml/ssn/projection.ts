@@ -4,7 +4,7 @@
 // keeps them in proportion (measured: PCA-256 never leaves the constant-map plateau; random-256 trains normally).
 // Nor are the channels rescaled by their spread first: either way it lowers the map's AUPRO (README.md, fifteenth series).
 // The matrix depends only on the channel counts and a fixed seed, so cached features stay valid across runs.
-import { seededRandom } from '../../util/random.js';
+import { seededRandom, standardNormal } from '../../util/random.js';
 
 const PROJECTION_SEED = 0x55e7_0001;
 
@@ -12,11 +12,10 @@ const PROJECTION_SEED = 0x55e7_0001;
 export function orthogonalProjection(inChannels: number, outChannels: number): Float32Array {
   if (outChannels > inChannels) throw new Error(`cannot project ${inChannels} channels onto ${outChannels}`);
   const random = seededRandom(PROJECTION_SEED ^ (inChannels * 65_537 + outChannels));
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const rows: Float64Array[] = [];
   for (let r = 0; r < outChannels; r++) {
     const v = new Float64Array(inChannels);
-    for (let i = 0; i < inChannels; i++) v[i] = gaussian();
+    for (let i = 0; i < inChannels; i++) v[i] = standardNormal(random);
     // twice for numerical orthogonality
     for (let pass = 0; pass < 2; pass++) {
       for (const u of rows) {

@@ -1,7 +1,7 @@
 // A task whose answer is known, for checking the engine end to end: find bright squares in noisy images. Each
 // image is Gaussian noise with one square of raised intensity; the target is the square's pixel mask. A small
 // conv net with batch norm learns it to near-perfect pixel accuracy within a few hundred steps.
-import { seededRandom } from '../../../util/random.js';
+import { seededRandom, standardNormal } from '../../../util/random.js';
 import { convBn, conv } from '../nn/layers.js';
 import { binaryCrossEntropyWithLogits } from '../nn/losses.js';
 import type { ModelDefinition } from '../model.js';
@@ -40,7 +40,7 @@ export function squaresBatch(batch: number, index: number): { image: Float32Arra
       for (let x = 0; x < size; x++) {
         const i = b * size * size + y * size + x;
         const inside = y >= top && y < top + side && x >= left && x < left + side;
-        const noise = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()) * 0.35;
+        const noise = standardNormal(random) * 0.35;
         image[i] = noise + (inside ? 1 : 0);
         mask[i] = inside ? 1 : 0;
       }
