@@ -4,8 +4,8 @@
 // The backbone's arithmetic — the multiply-adds of its convolutions, counted from the graph at this size — is set
 // against the FMA peak read beside each timed run, so the figure says how far the hardware is from doing better.
 // Then the fast preset's deployable heads for that backbone (adaptor, segmentation and classification heads on its
-// maps; timed at their initial values, which their cost does not depend on), and the map post-processing: together
-// what `dwb predict` runs.
+// maps, and the normal images' parts: densities and patch memory; timed at placeholder values, which their cost does
+// not depend on), and the map post-processing: together what `dwb predict` runs.
 // Each backbone is timed again as the int8 copy `dwb quantize` makes of it.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,8 +24,10 @@ import { cachedScoringModel, deployableModel, featureGeometry } from '../main/ml
 import { MapFinisher } from '../main/ml/ssn/postprocess.js';
 import { PREDICT_BATCH } from '../main/ml/ssn/predictor.js';
 import { PRESETS, resolveConfig } from '../main/ml/ssn/presets.js';
+import { MEMORY_MAX_SIZE } from '../main/ml/ssn/patchMemory.js';
 import { orthogonalProjection } from '../main/ml/ssn/projection.js';
 import type { ImageSize } from '../main/ml/ssn/types.js';
+import { seededRandom } from '../main/util/random.js';
 import { fmaPeakProbe, measureFmaPeak, median, timedAgainstPeak } from './engineBench.js';
 
 export interface InferenceBenchOptions {
@@ -91,13 +93,24 @@ export async function convMultiplyAdds(file: string, size: { height: number; wid
   }
 }
 
-/** The fast preset's deployable heads for this backbone, at their initial values. */
+/**
+ * The fast preset's deployable heads for this backbone, at their initial values, with the normal images' parts — the
+ * image density, the regional density and the patch memory with its bank at its largest (MEMORY_MAX_SIZE windows) —
+ * as placeholders of their trained sizes: what they cost does not depend on their values.
+ */
 async function fastHeads(backbone: Backbone, size: ImageSize) {
   const { s8Channels, s16Channels, path: backbonePath } = backbone.info;
   const config = resolveConfig({ backbonePath, preset: 'fast', size }, { provider: 'cpu', pooledChannels: s8Channels + s16Channels });
   const geometry = featureGeometry(config, s8Channels, s16Channels);
   const projection = orthogonalProjection(geometry.pooledChannels, geometry.channels);
-  const plan = { config, geometry, featureScale: 1, supervised: false, batch: 1, projection };
+  const identity = (n: number) => Float32Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+  const fitted = { normalDistance: { mean: 0, std: 1 }, shrinkage: 0, images: 0 };
+  const density = { ...fitted, mean: new Float32Array(geometry.pooledChannels), whitening: identity(geometry.pooledChannels) };
+  const regional = { ...fitted, window: config.regionalWindow!, mean: new Float32Array(geometry.channels), whitening: identity(geometry.channels) };
+  const random = seededRandom(1);
+  const bank = Float32Array.from({ length: MEMORY_MAX_SIZE * geometry.channels }, () => random() - 0.5);
+  const memory = { ...fitted, window: config.memoryWindow!, bank, centre: new Float32Array(geometry.channels), size: MEMORY_MAX_SIZE };
+  const plan = { config, geometry, featureScale: 1, supervised: false, batch: 1, projection, density, regional, memory };
   // the parameters the heads declare, from a forward trace of the validation model (no gradients compiled)
   const { m } = trace(cachedScoringModel(plan, 1), 'eval', 'float32');
   const specs = [...m.params.values(), ...m.buffers.values()].map((entry) => entry.spec);
