@@ -103,7 +103,7 @@ export async function farthestPointSelection(points: Float32Array, dim: number, 
   try {
     let nearest: Float32Array = new Float32Array(n).fill(Number.MAX_VALUE);
     const chosen = [first];
-    while (true) {
+    while (chosen.length < size) {
       const last = chosen[chosen.length - 1]!;
       const row = points.subarray(last * dim, (last + 1) * dim);
       const out = await session.run({
@@ -112,11 +112,11 @@ export async function farthestPointSelection(points: Float32Array, dim: number, 
         nearest: new ort.Tensor('float32', nearest, [n]),
       });
       nearest = out.updated!.data as Float32Array;
-      if (chosen.length === size) return chosen;
       let farthest = 0;
       for (let i = 1; i < n; i++) if (nearest[i]! > nearest[farthest]!) farthest = i;
       chosen.push(farthest);
     }
+    return chosen;
   } finally {
     await session.release();
   }

@@ -21,8 +21,8 @@ import { extractFeatures, FeatureStage, fitFeatureScale, type ImageFeatures } fr
 import { dilateMask, distanceWeights, featureMask } from './masks.js';
 import { cachedScoringModel, deployableModel, featureGeometry, trainingModel, type ModelPlan } from './model.js';
 import { orthogonalProjection } from './projection.js';
-import { fitPatchMemory, type PatchMemory } from './patchMemory.js';
-import { fitRegionalDensity, type RegionalDensity } from './regionalDensity.js';
+import { fitPatchMemory } from './patchMemory.js';
+import { fitRegionalDensity } from './regionalDensity.js';
 import { MapFinisher } from './postprocess.js';
 import { learningRates } from './schedule.js';
 import type { TrainedModel, TrainingConfig, TrainingImage, TrainingProgress, TrainOptions } from './types.js';
@@ -108,8 +108,13 @@ export async function prepareRun(
     }
     if (config.densityScoreWeight || config.regionalMapWeight || config.memoryMapWeight) options.fitting?.();
     const density = config.densityScoreWeight ? fitImageDensity(normal) : null;
-    const regional = await fitNormalMap('regionalMapWeight', config, geometry, normalFeatures, options);
-    const memory = await fitNormalMap('memoryMapWeight', config, geometry, normalFeatures, options);
+    const shape = [geometry.channels, geometry.height, geometry.width] as const;
+    const regional = config.regionalMapWeight
+      ? await fitRegionalDensity(normalMapFeatures('the regional density', 'regionalMapWeight', normalFeatures), shape, config.regionalWindow!, options)
+      : null;
+    const memory = config.memoryMapWeight
+      ? await fitPatchMemory(normalMapFeatures('the patch memory', 'memoryMapWeight', normalFeatures), shape, config.memoryWindow!, options)
+      : null;
     return {
       plan: { config, geometry, featureScale, supervised, batch, projection, density, regional, memory },
       samples,
@@ -123,29 +128,16 @@ export async function prepareRun(
 }
 
 /**
- * A map part of the normal training images' cached (projected) features — the regional density or the patch memory —
- * when the config gives it a share of the map.
+ * The normal training images' cached (projected) features for a map part — the regional density or the patch memory —
+ * once the config gives the part a share; a clear error where the images cannot give it.
  */
-async function fitNormalMap<S extends 'regionalMapWeight' | 'memoryMapWeight'>(
-  share: S,
-  config: TrainingConfig,
-  geometry: ModelPlan['geometry'],
-  normal: readonly ImageFeatures[],
-  options: Pick<TrainOptions, 'signal' | 'threads'>,
-): Promise<(S extends 'regionalMapWeight' ? RegionalDensity : PatchMemory) | null> {
-  if (!config[share]) return null;
-  const name = share === 'regionalMapWeight' ? 'the regional density' : 'the patch memory';
+function normalMapFeatures(part: string, setting: string, normal: readonly ImageFeatures[]): Float32Array[] {
   if (normal.length < DENSITY_MIN_IMAGES) {
-    throw new TrainingError(`${name} needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with ${share} 0`);
+    throw new TrainingError(`${part} needs at least ${DENSITY_MIN_IMAGES} normal training images, got ${normal.length}; label more normal images or train with ${setting} 0`);
   }
   const features = normal.map((f) => f.tensors.features);
-  if (features.some((f) => !f)) throw new TrainingError(`${name} needs the projected features of the fast preset`);
-  const shape = [geometry.channels, geometry.height, geometry.width] as const;
-  const fitted =
-    share === 'regionalMapWeight'
-      ? await fitRegionalDensity(features as Float32Array[], shape, config.regionalWindow!, options)
-      : await fitPatchMemory(features as Float32Array[], shape, config.memoryWindow!, options);
-  return fitted as S extends 'regionalMapWeight' ? RegionalDensity : PatchMemory;
+  if (features.some((f) => !f)) throw new TrainingError(`${part} needs the projected features of the fast preset`);
+  return features as Float32Array[];
 }
 
 export function compileRun(plan: ModelPlan, backboneInStep: BackboneGraph | null = null): TrainingArtifacts {
